@@ -1,0 +1,105 @@
+"""The Django admin, scoped: a county administrator (staff with model permissions) sees only their divisions."""
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Adjustment, ApiToken, Cadre, Division, Post, UserScope
+from .scopes import is_unrestricted, scope_q
+
+
+class ScopedAdmin(SimpleHistoryAdmin):
+    scope_field = "division__code"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(scope_q(request.user, self.scope_field))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Division:
+            kwargs["queryset"] = Division.objects.visible_to(request.user)
+        elif db_field.related_model is Cadre:
+            kwargs["queryset"] = Cadre.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Division)
+class DivisionAdmin(ScopedAdmin):
+    scope_field = "code"
+    list_display = ["code", "name", "level", "kind", "parent", "valid_from", "valid_to"]
+    list_filter = ["level", "kind"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["parent", "successor"]
+
+
+class PostInline(admin.TabularInline):
+    model = Post
+    extra = 0
+    fields = ["committee", "title", "start_date", "end_date"]
+    readonly_fields = ["committee", "title", "start_date", "end_date"]
+    can_delete = False
+
+
+@admin.register(Cadre)
+class CadreAdmin(ScopedAdmin):
+    list_display = ["name", "division", "gender", "is_party_member", "active"]
+    list_filter = ["active", "gender", "is_party_member", "education"]
+    search_fields = ["name", "division__name", "division__code"]
+    raw_id_fields = ["division"]
+    inlines = [PostInline]
+    exclude = ["id_number", "phone"]  # personal data is edited in the application, where it is validated and masked
+
+
+@admin.register(Post)
+class PostAdmin(ScopedAdmin):
+    list_display = ["cadre", "division", "committee", "title", "start_date", "end_date"]
+    list_filter = ["committee", "title"]
+    search_fields = ["cadre__name", "division__name"]
+    raw_id_fields = ["cadre", "division"]
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(admin.ModelAdmin):
+    """Adjustments are records of what happened: shown, never edited or deleted."""
+
+    list_display = ["date", "division", "kind", "outgoing", "incoming", "approved_by"]
+    list_filter = ["kind", "approved_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(scope_q(request.user, "division__code"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UserScope)
+class UserScopeAdmin(ScopedAdmin):
+    list_display = ["user", "division", "role"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "division__name", "division__code"]
+    raw_id_fields = ["user", "division"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = ["user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if is_unrestricted(request.user) else qs.filter(user=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())

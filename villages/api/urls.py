@@ -1,0 +1,16 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("divisions", views.DivisionViewSet, basename="division")
+router.register("cadres", views.CadreViewSet, basename="cadre")
+router.register("posts", views.PostViewSet, basename="post")
+router.register("adjustments", views.AdjustmentViewSet, basename="adjustment")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    *router.urls,
+]

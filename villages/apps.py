@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VillagesConfig(AppConfig):
+    name = "villages"
+    verbose_name = _("Villages")
+    # Work that spans apps (the demo data) finds each app's part through this dotted path, in app order.
+    demo_loader = "villages.demo.load"

@@ -1,0 +1,76 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .choices import AdjustmentKind, ApprovingLevel, Committee, PostTitle
+from .models import Cadre
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget, so templates render fields with one include."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+                self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_errors"
+
+
+class CadreForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Cadre
+        fields = ["name", "gender", "birth_date", "education", "is_party_member", "party_branch", "phone",
+                  "id_number", "term_start_year"]
+        widgets = {"birth_date": DateInput()}
+
+
+class PostForm(BootstrapMixin, forms.Form):
+    committee = forms.ChoiceField(label=_("Committee"), choices=Committee.choices)
+    title = forms.ChoiceField(label=_("Title"), choices=PostTitle.choices)
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+
+
+class AdjustmentForm(BootstrapMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AdjustmentKind.choices)
+    incoming = forms.ModelChoiceField(label=_("Incoming cadre"), queryset=Cadre.objects.none(), required=False,
+                                      help_text=_("Required for a replacement."))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    approved_by = forms.ChoiceField(label=_("Approving level"), choices=ApprovingLevel.choices)
+
+    def __init__(self, *args, village=None, exclude=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if village is not None:
+            qs = Cadre.objects.filter(division=village, active=True)
+            if exclude is not None:
+                qs = qs.exclude(pk=exclude.pk)
+            self.fields["incoming"].queryset = qs
+
+
+class LedgerImportForm(BootstrapMixin, forms.Form):
+    KIND_DIVISIONS = "divisions"
+    KIND_CADRES = "cadres"
+    kind = forms.ChoiceField(
+        label=_("Ledger"), choices=[(KIND_DIVISIONS, _("Divisions")), (KIND_CADRES, _("Cadres and posts"))]
+    )
+    file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class SearchForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=50)

@@ -1,0 +1,350 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .choices import (
+    KINDS_BY_LEVEL,
+    LEVEL_ORDER,
+    LEVEL_PREFIX_LENGTH,
+    SINGLE_HOLDER_TITLES,
+    TITLES_BY_COMMITTEE,
+    AdjustmentKind,
+    ApprovingLevel,
+    Committee,
+    DivisionKind,
+    Education,
+    Gender,
+    Level,
+    PostTitle,
+    Role,
+)
+from .scopes import scope_q
+from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
+
+code_validator = RegexValidator(r"^\d{12}$", _("A division code is exactly 12 digits."))
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Rows keep their division code at ``scope_field``; ``visible_to`` keeps those in the user's scope."""
+
+    scope_field = "division__code"
+
+    def visible_to(self, user, roles=None):
+        return self.filter(scope_q(user, self.scope_field, roles))
+
+
+class DivisionQuerySet(ScopedQuerySet):
+    scope_field = "code"
+
+    def current(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(Q(valid_from__lte=on) | Q(valid_from__isnull=True)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+        )
+
+    def villages(self):
+        return self.filter(level=Level.VILLAGE)
+
+    def below(self, division: "Division"):
+        """Every division under ``division`` (not itself)."""
+        return self.filter(code__startswith=division.prefix).exclude(pk=division.pk)
+
+
+class Division(models.Model):
+    code = models.CharField(_("division code"), max_length=12, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=DivisionKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent division"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="children",
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True,
+                                help_text=_("Set when the division is merged or split; its history stays."))
+    successor = models.ForeignKey(
+        "self", verbose_name=_("successor"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="predecessors", help_text=_("The division it was merged into, if any."),
+    )
+    population = models.PositiveIntegerField(_("registered population"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("households"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = DivisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^\d{12}$"), name="%(app_label)s_%(class)s_code_12_digits"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gt=F("valid_from")),
+                name="%(app_label)s_%(class)s_valid_range",
+            ),
+            models.CheckConstraint(condition=Q(level__in=Level.values), name="%(app_label)s_%(class)s_level_valid"),
+        ]
+        indexes = [
+            # The child lists: WHERE parent_id = ? ORDER BY code
+            models.Index(fields=["parent", "code"], name="villages_div_parent_code"),
+            # Counting villages under a prefix: WHERE level = 'village' AND code LIKE '411103%'
+            models.Index(fields=["level", "code"], name="villages_div_level_code"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("villages:division", args=[self.code])
+
+    @property
+    def prefix(self) -> str:
+        return self.code[: LEVEL_PREFIX_LENGTH[self.level]]
+
+    @property
+    def is_village(self) -> bool:
+        return self.level == Level.VILLAGE
+
+    @property
+    def is_community(self) -> bool:
+        return self.kind == DivisionKind.COMMUNITY
+
+    @property
+    def child_level(self) -> str | None:
+        i = LEVEL_ORDER.index(self.level)
+        return LEVEL_ORDER[i + 1] if i + 1 < len(LEVEL_ORDER) else None
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes of the divisions above, from the top, derived from the code itself (no queries)."""
+        codes = []
+        for level in LEVEL_ORDER[: LEVEL_ORDER.index(self.level)]:
+            n = LEVEL_PREFIX_LENGTH[level]
+            codes.append(self.code[:n].ljust(12, "0"))
+        return codes
+
+    def clean(self):
+        errors = {}
+        if self.level and self.kind and self.kind not in KINDS_BY_LEVEL.get(self.level, set()):
+            errors["kind"] = _("This kind does not belong at this level.")
+        if self.code and self.level:
+            n = LEVEL_PREFIX_LENGTH[self.level]
+            if self.code[n:].strip("0"):
+                errors["code"] = _("At this level the code ends in %(n)d zeros.") % {"n": 12 - n}
+            else:
+                i = LEVEL_ORDER.index(self.level)
+                start = LEVEL_PREFIX_LENGTH[LEVEL_ORDER[i - 1]] if i else 0
+                if not self.code[start:n].strip("0"):
+                    errors["code"] = _("The code's own digits at this level cannot all be zero.")
+        if self.parent_id and self.code and self.level:
+            parent = self.parent
+            if LEVEL_ORDER.index(parent.level) >= LEVEL_ORDER.index(self.level):
+                errors["parent"] = _("The parent must be at a higher level.")
+            elif not self.code.startswith(parent.prefix):
+                errors["parent"] = _("The code %(code)s does not lie under the parent %(parent)s.") % {
+                    "code": self.code, "parent": parent.code}
+        if errors:
+            raise ValidationError(errors)
+
+
+class CadreQuerySet(ScopedQuerySet):
+    def with_current_posts(self):
+        return self.prefetch_related(
+            models.Prefetch("posts", queryset=Post.objects.filter(end_date__isnull=True), to_attr="current_posts")
+        )
+
+
+class Cadre(models.Model):
+    """A village cadre (村干部): a person; the posts they hold are separate records."""
+
+    division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="cadres")
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    education = models.CharField(_("education"), max_length=14, choices=Education.choices, blank=True)
+    is_party_member = models.BooleanField(_("party member"), default=False)
+    party_branch = models.CharField(_("party branch"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=11, blank=True, validators=[validate_phone])
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
+    term_start_year = models.PositiveSmallIntegerField(_("term starts"), default=2021,
+                                                       help_text=_("Year of the election that began the term."))
+    active = models.BooleanField(_("in office"), default=True)
+
+    history = HistoricalRecords()
+    objects = CadreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["division__code", "name"]
+        verbose_name = _("cadre")
+        verbose_name_plural = _("cadres")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"], condition=~Q(id_number=""), name="%(app_label)s_%(class)s_unique_id_number"
+            ),
+            models.CheckConstraint(condition=Q(term_start_year__gte=1949), name="%(app_label)s_%(class)s_term_year"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("villages:cadre", args=[self.pk])
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+    @property
+    def masked_id_number(self):
+        return mask_id_number(self.id_number)
+
+    @property
+    def term_end_year(self):
+        return self.term_start_year + 5
+
+
+class PostQuerySet(ScopedQuerySet):
+    def current(self):
+        return self.filter(end_date__isnull=True)
+
+
+class Post(models.Model):
+    cadre = models.ForeignKey(Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="posts")
+    # Kept beside the cadre's so scope checks and committee lists need no join through the cadre.
+    division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="posts")
+    committee = models.CharField(_("committee"), max_length=12, choices=Committee.choices)
+    title = models.CharField(_("title"), max_length=20, choices=PostTitle.choices)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["division__code", "committee", "start_date"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="%(app_label)s_%(class)s_dates_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["division", "committee", "title"],
+                condition=Q(end_date__isnull=True, title__in=SINGLE_HOLDER_TITLES),
+                name="%(app_label)s_%(class)s_one_current_holder",
+                violation_error_message=_("This post already has a current holder; end their post first."),
+            ),
+            models.UniqueConstraint(
+                fields=["cadre", "committee", "title"],
+                condition=Q(end_date__isnull=True),
+                name="%(app_label)s_%(class)s_no_duplicate_current",
+                violation_error_message=_("The cadre already holds this post."),
+            ),
+        ]
+        indexes = [models.Index(fields=["division", "end_date"], name="villages_post_div_end")]
+
+    def __str__(self):
+        return f"{self.get_committee_display()} {self.get_title_display()}"
+
+    def clean(self):
+        if self.committee and self.title and self.title not in TITLES_BY_COMMITTEE[self.committee]:
+            raise ValidationError({"title": _("This committee has no such post.")})
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("A post cannot end before it starts.")})
+
+    @property
+    def is_current(self):
+        return self.end_date is None
+
+
+class Adjustment(models.Model):
+    """A cadre replaced, removed or redeployed (调整). Never edited afterwards."""
+
+    division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.PROTECT,
+                                 related_name="adjustments")
+    kind = models.CharField(_("kind"), max_length=14, choices=AdjustmentKind.choices)
+    post = models.ForeignKey(Post, verbose_name=_("post ended"), on_delete=models.PROTECT, related_name="adjustments")
+    outgoing = models.ForeignKey(Cadre, verbose_name=_("outgoing cadre"), on_delete=models.PROTECT,
+                                 related_name="adjustments_out")
+    incoming = models.ForeignKey(Cadre, verbose_name=_("incoming cadre"), on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="adjustments_in")
+    new_post = models.ForeignKey(Post, verbose_name=_("post started"), on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="+")
+    date = models.DateField(_("date"))
+    reason = models.TextField(_("reason"))
+    approved_by = models.CharField(_("approving level"), max_length=10, choices=ApprovingLevel.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=AdjustmentKind.REPLACEMENT) | Q(incoming__isnull=False),
+                name="%(app_label)s_%(class)s_replacement_has_incoming",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="%(app_label)s_%(class)s_reason_given"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.outgoing}"
+
+
+class UserScope(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="scopes")
+    division = models.ForeignKey(Division, verbose_name=_("division"), on_delete=models.PROTECT,
+                                 related_name="user_scopes")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    history = HistoricalRecords()
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__username", "division__code"]
+        verbose_name = _("user scope")
+        verbose_name_plural = _("user scopes")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "division", "role"], name="%(app_label)s_%(class)s_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.division} · {self.get_role_display()}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for REST clients. Only its SHA-256 digest is stored; it expires and can be revoked."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(_("token prefix"), max_length=8, help_text=_("The first characters, to tell tokens apart."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} {self.prefix}…"
+
+    @property
+    def is_valid(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()

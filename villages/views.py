@@ -1,0 +1,222 @@
+"""HTML pages of the villages app. A view parses, calls a selector or a service, and renders."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .choices import CADRE_EDITOR_ROLES, Committee, Role
+from .excel import RowErrors, xlsx_response
+from .forms import AdjustmentForm, CadreForm, LedgerImportForm, PostForm, SearchForm
+from .history import history_entries
+from .ledgers import (
+    CADRE_COLUMNS,
+    DIVISION_COLUMNS,
+    cadre_ledger_rows,
+    cadres_import,
+    division_ledger_rows,
+    divisions_import,
+)
+from .models import Cadre, Division, Post
+from .scopes import get_visible_or_404, has_role, require_role, sees_personal_data
+
+
+def apply_form_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError beside the form fields it names (the rest on top of the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+def home(request):
+    divisions = selectors.user_home_divisions(request.user)
+    if len(divisions) == 1:
+        return redirect(divisions[0])
+    return render(request, "villages/home.html", {"divisions": divisions})
+
+
+@login_required
+def division_detail(request, code):
+    division = get_visible_or_404(Division.objects.select_related("parent"), request.user, code=code)
+    context = {
+        "division": division,
+        "breadcrumbs": _breadcrumbs(request.user, division),
+        "can_edit_cadres": has_role(request.user, division.code, CADRE_EDITOR_ROLES),
+        "full_personal_data": sees_personal_data(request.user, division.code),
+    }
+    if division.is_village:
+        posts = selectors.village_committees(division=division)["posts"]
+        context.update(
+            committees=[(c, label, [p for p in posts if p.committee == c]) for c, label in Committee.choices],
+            cadres=selectors.cadre_list(user=request.user, division=division).order_by("name"),
+            adjustments=selectors.adjustment_list(user=request.user, division=division)[:50],
+        )
+        return render(request, "villages/village_detail.html", context)
+    form = SearchForm(request.GET)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    children = selectors.division_children_with_counts(division=division, q=q)
+    page = Paginator(children, 50).get_page(request.GET.get("page"))
+    context.update(
+        form=form, q=q, page=page, village_count=selectors.village_count_below(division),
+        can_import=has_role(request.user, division.code, {Role.COUNTY_OFFICIAL}),
+    )
+    template = "villages/_children.html" if request.htmx else "villages/division_detail.html"
+    return render(request, template, context)
+
+
+def _breadcrumbs(user, division):
+    codes = division.ancestor_codes()
+    visible = {d.code: d for d in Division.objects.visible_to(user).filter(code__in=codes)}
+    return [visible[c] for c in codes if c in visible]
+
+
+@login_required
+def cadre_detail(request, pk):
+    cadre = get_visible_or_404(Cadre.objects.select_related("division"), request.user, pk=pk)
+    full = sees_personal_data(request.user, cadre.division.code)
+    return render(request, "villages/cadre_detail.html", {
+        "cadre": cadre,
+        "division": cadre.division,
+        "posts": cadre.posts.order_by("-end_date", "start_date"),
+        "adjustments": selectors.adjustment_list(user=request.user).filter(Q(outgoing=cadre) | Q(incoming=cadre)),
+        "history": history_entries(cadre, full_personal_data=full),
+        "full_personal_data": full,
+        "can_edit": has_role(request.user, cadre.division.code, CADRE_EDITOR_ROLES),
+        "post_form": PostForm(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cadre_create(request, code):
+    village = get_visible_or_404(Division.objects.villages(), request.user, code=code)
+    require_role(request.user, village.code, CADRE_EDITOR_ROLES)
+    form = CadreForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cadre = services.cadre_create(actor=request.user, division=village, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_form_errors(form, exc)
+        else:
+            messages.success(request, _("Cadre %(name)s added.") % {"name": cadre.name})
+            return redirect(cadre)
+    return render(request, "villages/cadre_form.html", {"form": form, "division": village, "cadre": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cadre_edit(request, pk):
+    cadre = get_visible_or_404(Cadre.objects.select_related("division"), request.user, pk=pk)
+    require_role(request.user, cadre.division.code, CADRE_EDITOR_ROLES)
+    full = sees_personal_data(request.user, cadre.division.code)
+    form = CadreForm(request.POST or None, instance=cadre)
+    if not full:
+        # Who may not read the full numbers may not see them pre-filled either; blank keeps the stored value.
+        for field in ("phone", "id_number"):
+            form.fields[field].required = False
+            form.fields[field].help_text = _("Stored: %(v)s. Leave blank to keep it.") % {
+                "v": getattr(cadre, f"masked_{field}")}
+            form.initial[field] = ""
+    if request.method == "POST" and form.is_valid():
+        changes = {f: form.cleaned_data[f] for f in form.fields}
+        if not full:
+            for field in ("phone", "id_number"):
+                if not changes[field]:
+                    changes.pop(field)
+        try:
+            services.cadre_update(actor=request.user, cadre=Cadre.objects.get(pk=cadre.pk), **changes)
+        except ValidationError as exc:
+            apply_form_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(cadre)
+    return render(request, "villages/cadre_form.html", {"form": form, "division": cadre.division, "cadre": cadre})
+
+
+@login_required
+@require_http_methods(["POST"])
+def post_add(request, pk):
+    cadre = get_visible_or_404(Cadre.objects.select_related("division"), request.user, pk=pk)
+    require_role(request.user, cadre.division.code, CADRE_EDITOR_ROLES)
+    form = PostForm(request.POST)
+    if form.is_valid():
+        try:
+            services.post_add(actor=request.user, cadre=cadre, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Post added."))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+    return redirect(cadre)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_adjust(request, pk):
+    post = get_visible_or_404(Post.objects.select_related("cadre", "division"), request.user, pk=pk)
+    require_role(request.user, post.division.code, CADRE_EDITOR_ROLES)
+    form = AdjustmentForm(request.POST or None, village=post.division, exclude=post.cadre)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cadre_adjust(actor=request.user, post=post, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_form_errors(form, exc)
+        else:
+            messages.success(request, _("Adjustment recorded."))
+            return redirect(post.division)
+    return render(request, "villages/adjust_form.html",
+                  {"form": form, "post": post, "division": post.division})
+
+
+@login_required
+def division_ledger(request, code):
+    """The divisions below this one, as the same .xlsx layout the import reads."""
+    division = get_visible_or_404(Division.objects, request.user, code=code)
+    rows = division_ledger_rows(Division.objects.below(division).order_by("code"))
+    return xlsx_response(f"{division.name}-区划台账.xlsx", [(division.name, list(DIVISION_COLUMNS), rows)])
+
+
+@login_required
+def cadre_ledger(request, code):
+    """The current cadres at or under this division; personal data masked unless the role needs it."""
+    division = get_visible_or_404(Division.objects, request.user, code=code)
+    cadres = selectors.cadre_list(user=request.user, division=division).filter(active=True).order_by(
+        "division__code", "name")
+    rows = cadre_ledger_rows(cadres, full_personal_data=sees_personal_data(request.user, division.code))
+    return xlsx_response(f"{division.name}-村干部台账.xlsx", [(division.name, list(CADRE_COLUMNS), rows)])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_import(request, code):
+    division = get_visible_or_404(Division.objects, request.user, code=code)
+    if not has_role(request.user, division.code, CADRE_EDITOR_ROLES):
+        raise PermissionDenied
+    form = LedgerImportForm(request.POST or None, request.FILES or None)
+    row_errors = []
+    if request.method == "POST" and form.is_valid():
+        importer = divisions_import if form.cleaned_data["kind"] == form.KIND_DIVISIONS else cadres_import
+        try:
+            count = importer(actor=request.user, file=form.cleaned_data["file"])
+        except RowErrors as exc:
+            row_errors = exc.rows
+            form.add_error(None, _("Nothing was imported: %(n)d rows have errors. Correct them and upload the "
+                                   "file again.") % {"n": len(exc.rows)})
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            messages.success(request, _("%(n)d rows imported.") % {"n": count})
+            return redirect(division)
+    return render(request, "villages/import.html", {"form": form, "division": division, "row_errors": row_errors})
