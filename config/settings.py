@@ -26,7 +26,7 @@ if PRODUCTION:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 else:
     # Development and tests only; production requires SECRET_KEY from the environment.
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-not-for-production")  # noqa: S105
+    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-not-for-production")
     DEBUG = env.bool("DEBUG", default=True)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 

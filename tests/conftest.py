@@ -67,7 +67,20 @@ def tree(db):
         api=scoped_user("t_api", yc, Role.API_CLIENT),
     )
     return SimpleNamespace(
-        henan=henan, luohe=luohe, yc=yc, peicheng=peicheng, shangqiao=shangqiao, liangzhuang=liangzhuang,
-        wangzhuang=wangzhuang, guolizhuang=guolizhuang, wj=wj, huayang=huayang, jiangbian=jiangbian,
-        secretary=secretary, member=member, other=other, far=far, users=users,
+        henan=henan,
+        luohe=luohe,
+        yc=yc,
+        peicheng=peicheng,
+        shangqiao=shangqiao,
+        liangzhuang=liangzhuang,
+        wangzhuang=wangzhuang,
+        guolizhuang=guolizhuang,
+        wj=wj,
+        huayang=huayang,
+        jiangbian=jiangbian,
+        secretary=secretary,
+        member=member,
+        other=other,
+        far=far,
+        users=users,
     )

@@ -30,7 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy passes the object first
+    def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 

@@ -47,7 +47,10 @@ class CadreAdmin(ScopedAdmin):
     search_fields = ["name", "division__name", "division__code"]
     raw_id_fields = ["division"]
     inlines = [PostInline]
-    exclude = ["id_number", "phone"]  # personal data is edited in the application, where it is validated and masked
+    exclude = [
+        "id_number",
+        "phone",
+    ]  # personal data is edited in the application, where it is validated and masked
 
 
 @admin.register(Post)

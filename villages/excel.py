@@ -79,8 +79,7 @@ def check_upload(file) -> None:
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise ValidationError(_("This is not a valid .xlsx file."), code="type")
     if uncompressed > _MAX_UNCOMPRESSED or uncompressed > size * _MAX_EXPANSION:
-        raise ValidationError(_("The file expands to far more data than a ledger holds; it was refused."),
-                              code="bomb")
+        raise ValidationError(_("The file expands to far more data than a ledger holds; it was refused."), code="bomb")
 
 
 def read_rows(file, columns: dict[str, str], required: Iterable[str]) -> Iterator[tuple[int, dict]]:
@@ -91,7 +90,7 @@ def read_rows(file, columns: dict[str, str], required: Iterable[str]) -> Iterato
     check_upload(file)
     try:
         wb = load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+    except Exception:
         raise ValidationError(_("This is not a valid .xlsx file."), code="type") from None
     try:
         ws = wb.worksheets[0]

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import AdjustmentKind, ApprovingLevel, Committee, PostTitle
 from .models import Cadre
+from .validators import normalize_id_number
 
 
 class DateInput(forms.DateInput):
@@ -35,9 +36,21 @@ class BootstrapMixin:
 class CadreForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Cadre
-        fields = ["name", "gender", "birth_date", "education", "is_party_member", "party_branch", "phone",
-                  "id_number", "term_start_year"]
+        fields = [
+            "name",
+            "gender",
+            "birth_date",
+            "education",
+            "is_party_member",
+            "party_branch",
+            "phone",
+            "id_number",
+            "term_start_year",
+        ]
         widgets = {"birth_date": DateInput()}
+
+    def clean_id_number(self):
+        return normalize_id_number(self.cleaned_data.get("id_number", ""))
 
 
 class PostForm(BootstrapMixin, forms.Form):
@@ -48,8 +61,12 @@ class PostForm(BootstrapMixin, forms.Form):
 
 class AdjustmentForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=AdjustmentKind.choices)
-    incoming = forms.ModelChoiceField(label=_("Incoming cadre"), queryset=Cadre.objects.none(), required=False,
-                                      help_text=_("Required for a replacement."))
+    incoming = forms.ModelChoiceField(
+        label=_("Incoming cadre"),
+        queryset=Cadre.objects.none(),
+        required=False,
+        help_text=_("Required for a replacement."),
+    )
     date = forms.DateField(label=_("Date"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     approved_by = forms.ChoiceField(label=_("Approving level"), choices=ApprovingLevel.choices)

@@ -35,7 +35,7 @@ def history_entries(obj, *, full_personal_data: bool = False, limit: int = 200) 
                 old, new = mask(old or ""), mask(new or "")
             try:
                 label = str(model._meta.get_field(name).verbose_name)
-            except Exception:  # noqa: BLE001 - a field removed since; show its raw name
+            except Exception:
                 label = name
             changes.append({"field": name, "label": label, "old": _plain(old), "new": _plain(new)})
         entries.append(

@@ -25,7 +25,13 @@ from .models import Cadre, Division, Post
 from .scopes import has_role
 from .validators import mask_id_number, mask_phone, normalize_id_number, validate_id_number, validate_phone
 
-LEVEL_LABELS = {"省": Level.PROVINCE, "市": Level.CITY, "县": Level.COUNTY, "乡镇": Level.TOWNSHIP, "村": Level.VILLAGE}
+LEVEL_LABELS = {
+    "省": Level.PROVINCE,
+    "市": Level.CITY,
+    "县": Level.COUNTY,
+    "乡镇": Level.TOWNSHIP,
+    "村": Level.VILLAGE,
+}
 KIND_LABELS = {
     "省": DivisionKind.PROVINCE, "市": DivisionKind.CITY, "区": DivisionKind.DISTRICT, "县": DivisionKind.COUNTY,
     "镇": DivisionKind.TOWN, "乡": DivisionKind.TOWNSHIP, "街道": DivisionKind.SUBDISTRICT,
@@ -49,8 +55,14 @@ POST_LABELS = {
 _POST_LABEL_OF = {v: k for k, v in POST_LABELS.items()}
 _BOOL_LABELS = {"是": True, "否": False}
 
-DIVISION_COLUMNS = {"区划代码": "code", "名称": "name", "层级": "level", "类型": "kind", "人口": "population",
-                    "户数": "households"}
+DIVISION_COLUMNS = {
+    "区划代码": "code",
+    "名称": "name",
+    "层级": "level",
+    "类型": "kind",
+    "人口": "population",
+    "户数": "households",
+}
 DIVISION_REQUIRED = ["区划代码", "名称", "层级", "类型"]
 CADRE_COLUMNS = {
     "村(社区)区划代码": "village", "姓名": "name", "性别": "gender", "出生日期": "birth_date", "学历": "education",
@@ -71,8 +83,7 @@ def _lookup(mapping: dict, value, what: str):
         return mapping[str(value).strip()]
     except KeyError:
         raise ValidationError(
-            _("%(what)s “%(v)s” is not one of: %(allowed)s")
-            % {"what": what, "v": value, "allowed": "、".join(mapping)}
+            _("%(what)s “%(v)s” is not one of: %(allowed)s") % {"what": what, "v": value, "allowed": "、".join(mapping)}
         ) from None
 
 
@@ -114,8 +125,9 @@ def divisions_import(*, actor, file) -> int:
             level = _lookup(LEVEL_LABELS, row.get("level"), _("Level"))
             kind = _lookup(KIND_LABELS, row.get("kind"), _("Kind"))
             if kind not in KINDS_BY_LEVEL[level]:
-                raise ValidationError(_("Kind “%(k)s” does not belong at level “%(l)s”.")
-                                      % {"k": row.get("kind"), "l": row.get("level")})
+                raise ValidationError(
+                    _("Kind “%(k)s” does not belong at level “%(l)s”.") % {"k": row.get("kind"), "l": row.get("level")}
+                )
             i = LEVEL_ORDER.index(level)
             if i == 0:
                 raise ValidationError(_("Provinces cannot be imported."))
@@ -126,7 +138,11 @@ def divisions_import(*, actor, file) -> int:
             if not has_role(actor, parent.code, {Role.COUNTY_OFFICIAL}):
                 raise ValidationError(_("You may not add divisions under %(name)s.") % {"name": parent.name})
             division = Division(
-                code=code, name=row.get("name") or "", level=level, kind=kind, parent=parent,
+                code=code,
+                name=row.get("name") or "",
+                level=level,
+                kind=kind,
+                parent=parent,
                 population=_int_or_none(row.get("population"), _("Population")),
                 households=_int_or_none(row.get("households"), _("Households")),
             )
@@ -159,8 +175,9 @@ def cadres_import(*, actor, file) -> int:
     id_numbers = {normalize_id_number(str(r["id_number"])) for _n, r in rows if r.get("id_number")}
     taken_ids = set(Cadre.objects.filter(id_number__in=id_numbers).values_list("id_number", flat=True))
     held = set(
-        Post.objects.filter(division__in=villages.values(), end_date__isnull=True)
-        .values_list("division__code", "committee", "title")
+        Post.objects.filter(division__in=villages.values(), end_date__isnull=True).values_list(
+            "division__code", "committee", "title"
+        )
     )
     cadres: list[Cadre] = []
     posts: list[list[tuple[str, str]]] = []
@@ -190,8 +207,11 @@ def cadres_import(*, actor, file) -> int:
                     validate_phone(phone)
                 except ValidationError as exc:
                     problems.append(_messages(exc))
-            labels = [p.strip() for p in str(row.get("posts") or "").replace("、", ";").replace(",", ";")
-                      .replace("，", ";").split(";") if p.strip()]
+            labels = [
+                p.strip()
+                for p in str(row.get("posts") or "").replace("、", ";").replace(",", ";").replace("，", ";").split(";")
+                if p.strip()
+            ]
             if not labels:
                 problems.append(_("Give at least one post."))
             post_keys = []
@@ -202,17 +222,25 @@ def cadres_import(*, actor, file) -> int:
                     problems.append(_messages(exc))
             for committee, title in post_keys:
                 if title in SINGLE_HOLDER_TITLES and (code, committee, title) in held:
-                    problems.append(_("%(post)s already has a current holder.") % {"post": _POST_LABEL_OF[(committee, title)]})
+                    problems.append(
+                        _("%(post)s already has a current holder.") % {"post": _POST_LABEL_OF[(committee, title)]}
+                    )
             if problems:
                 raise ValidationError(problems)
             cadre = Cadre(
-                division=village, name=row.get("name") or "",
+                division=village,
+                name=row.get("name") or "",
                 gender=_lookup(GENDER_LABELS, row.get("gender"), _("Gender")),
                 birth_date=parse_date(row["birth_date"]) if row.get("birth_date") else None,
-                education=_lookup(EDUCATION_LABELS, row.get("education"), _("Education")) if row.get("education") else "",
+                education=_lookup(EDUCATION_LABELS, row.get("education"), _("Education"))
+                if row.get("education")
+                else "",
                 is_party_member=_lookup(_BOOL_LABELS, row.get("is_party_member"), _("Party member"))
-                if row.get("is_party_member") else False,
-                party_branch=row.get("party_branch") or "", phone=phone, id_number=id_number,
+                if row.get("is_party_member")
+                else False,
+                party_branch=row.get("party_branch") or "",
+                phone=phone,
+                id_number=id_number,
                 term_start_year=_int_or_none(row.get("term_start_year"), _("Term start year")) or 2021,
             )
             cadre.full_clean(exclude=["division"], validate_unique=False, validate_constraints=False)
@@ -245,7 +273,14 @@ def cadres_import(*, actor, file) -> int:
 
 def division_ledger_rows(divisions):
     for d in divisions:
-        yield [d.code, d.name, _label(LEVEL_LABELS, d.level), _label(KIND_LABELS, d.kind), d.population, d.households]
+        yield [
+            d.code,
+            d.name,
+            _label(LEVEL_LABELS, d.level),
+            _label(KIND_LABELS, d.kind),
+            d.population,
+            d.households,
+        ]
 
 
 def cadre_ledger_rows(cadres, *, full_personal_data: bool):

@@ -64,15 +64,28 @@ class Division(models.Model):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=DivisionKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent division"), on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        verbose_name=_("parent division"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="children",
     )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
-    valid_to = models.DateField(_("valid to"), null=True, blank=True,
-                                help_text=_("Set when the division is merged or split; its history stays."))
+    valid_to = models.DateField(
+        _("valid to"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the division is merged or split; its history stays."),
+    )
     successor = models.ForeignKey(
-        "self", verbose_name=_("successor"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="predecessors", help_text=_("The division it was merged into, if any."),
+        "self",
+        verbose_name=_("successor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        help_text=_("The division it was merged into, if any."),
     )
     population = models.PositiveIntegerField(_("registered population"), null=True, blank=True)
     households = models.PositiveIntegerField(_("households"), null=True, blank=True)
@@ -96,7 +109,12 @@ class Division(models.Model):
             # The child lists: WHERE parent_id = ? ORDER BY code
             models.Index(fields=["parent", "code"], name="villages_div_parent_code"),
             # Counting villages under a prefix: WHERE level = 'village' AND code LIKE '411103%'
-            models.Index(fields=["level", "code"], name="villages_div_level_code"),
+            # (pattern opclasses so PostgreSQL uses the index for the LIKE prefix, not just the equality).
+            models.Index(
+                fields=["level", "code"],
+                name="villages_div_level_code",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self):
@@ -149,7 +167,9 @@ class Division(models.Model):
                 errors["parent"] = _("The parent must be at a higher level.")
             elif not self.code.startswith(parent.prefix):
                 errors["parent"] = _("The code %(code)s does not lie under the parent %(parent)s.") % {
-                    "code": self.code, "parent": parent.code}
+                    "code": self.code,
+                    "parent": parent.code,
+                }
         if errors:
             raise ValidationError(errors)
 
@@ -173,20 +193,32 @@ class Cadre(models.Model):
     party_branch = models.CharField(_("party branch"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=11, blank=True, validators=[validate_phone])
     id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
-    term_start_year = models.PositiveSmallIntegerField(_("term starts"), default=2021,
-                                                       help_text=_("Year of the election that began the term."))
+    term_start_year = models.PositiveSmallIntegerField(
+        _("term starts"), default=2021, help_text=_("Year of the election that began the term.")
+    )
     active = models.BooleanField(_("in office"), default=True)
 
     history = HistoricalRecords()
     objects = CadreQuerySet.as_manager()
 
     class Meta:
-        ordering = ["division__code", "name"]
+        ordering = ["division_id", "name"]
         verbose_name = _("cadre")
         verbose_name_plural = _("cadres")
         constraints = [
             models.UniqueConstraint(
-                fields=["id_number"], condition=~Q(id_number=""), name="%(app_label)s_%(class)s_unique_id_number"
+                fields=["id_number"],
+                condition=~Q(id_number=""),
+                name="%(app_label)s_%(class)s_unique_id_number",
+            ),
+            # The format at least, so no bulk path stores a malformed number (the check digit is checked on entry).
+            models.CheckConstraint(
+                condition=Q(id_number="") | Q(id_number__regex=r"^[0-9]{17}[0-9X]$"),
+                name="%(app_label)s_%(class)s_id_number_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=r"^1[3-9][0-9]{9}$"),
+                name="%(app_label)s_%(class)s_phone_format",
             ),
             models.CheckConstraint(condition=Q(term_start_year__gte=1949), name="%(app_label)s_%(class)s_term_year"),
         ]
@@ -228,7 +260,7 @@ class Post(models.Model):
     objects = PostQuerySet.as_manager()
 
     class Meta:
-        ordering = ["division__code", "committee", "start_date"]
+        ordering = ["division_id", "start_date", "pk"]
         verbose_name = _("post")
         verbose_name_plural = _("posts")
         constraints = [
@@ -248,6 +280,13 @@ class Post(models.Model):
                 name="%(app_label)s_%(class)s_no_duplicate_current",
                 violation_error_message=_("The cadre already holds this post."),
             ),
+            models.CheckConstraint(
+                condition=Q(committee=Committee.PARTY, title__in=TITLES_BY_COMMITTEE[Committee.PARTY])
+                | Q(committee=Committee.VILLAGERS, title__in=TITLES_BY_COMMITTEE[Committee.VILLAGERS])
+                | Q(committee=Committee.SUPERVISION, title__in=TITLES_BY_COMMITTEE[Committee.SUPERVISION]),
+                name="%(app_label)s_%(class)s_title_fits_committee",
+                violation_error_message=_("This committee has no such post."),
+            ),
         ]
         indexes = [models.Index(fields=["division", "end_date"], name="villages_post_div_end")]
 
@@ -257,6 +296,8 @@ class Post(models.Model):
     def clean(self):
         if self.committee and self.title and self.title not in TITLES_BY_COMMITTEE[self.committee]:
             raise ValidationError({"title": _("This committee has no such post.")})
+        if self.cadre_id and self.division_id and self.cadre.division_id != self.division_id:
+            raise ValidationError({"division": _("A post belongs to its cadre's village.")})
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("A post cannot end before it starts.")})
 
@@ -268,21 +309,40 @@ class Post(models.Model):
 class Adjustment(models.Model):
     """A cadre replaced, removed or redeployed (调整). Never edited afterwards."""
 
-    division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.PROTECT,
-                                 related_name="adjustments")
+    division = models.ForeignKey(
+        Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="adjustments"
+    )
     kind = models.CharField(_("kind"), max_length=14, choices=AdjustmentKind.choices)
     post = models.ForeignKey(Post, verbose_name=_("post ended"), on_delete=models.PROTECT, related_name="adjustments")
-    outgoing = models.ForeignKey(Cadre, verbose_name=_("outgoing cadre"), on_delete=models.PROTECT,
-                                 related_name="adjustments_out")
-    incoming = models.ForeignKey(Cadre, verbose_name=_("incoming cadre"), on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="adjustments_in")
-    new_post = models.ForeignKey(Post, verbose_name=_("post started"), on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="+")
+    outgoing = models.ForeignKey(
+        Cadre, verbose_name=_("outgoing cadre"), on_delete=models.PROTECT, related_name="adjustments_out"
+    )
+    incoming = models.ForeignKey(
+        Cadre,
+        verbose_name=_("incoming cadre"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adjustments_in",
+    )
+    new_post = models.ForeignKey(
+        Post,
+        verbose_name=_("post started"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     date = models.DateField(_("date"))
     reason = models.TextField(_("reason"))
     approved_by = models.CharField(_("approving level"), max_length=10, choices=ApprovingLevel.choices)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
-                                   null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
@@ -304,17 +364,19 @@ class Adjustment(models.Model):
 
 
 class UserScope(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="scopes")
-    division = models.ForeignKey(Division, verbose_name=_("division"), on_delete=models.PROTECT,
-                                 related_name="user_scopes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="scopes"
+    )
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="user_scopes"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        ordering = ["user__username", "division__code"]
+        ordering = ["user_id", "division_id"]
         verbose_name = _("user scope")
         verbose_name_plural = _("user scopes")
         constraints = [
@@ -328,10 +390,13 @@ class UserScope(models.Model):
 class ApiToken(models.Model):
     """A bearer token for REST clients. Only its SHA-256 digest is stored; it expires and can be revoked."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     digest = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(_("token prefix"), max_length=8, help_text=_("The first characters, to tell tokens apart."))
+    prefix = models.CharField(
+        _("token prefix"), max_length=8, help_text=_("The first characters, to tell tokens apart.")
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

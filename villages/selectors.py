@@ -57,8 +57,12 @@ def village_committees(*, division: Division) -> dict:
 
 
 def cadre_list(*, user, division: Division | None = None):
-    qs = Cadre.objects.visible_to(user).select_related("division").prefetch_related(
-        Prefetch("posts", queryset=Post.objects.filter(end_date__isnull=True), to_attr="current_posts")
+    qs = (
+        Cadre.objects.visible_to(user)
+        .select_related("division")
+        .prefetch_related(
+            Prefetch("posts", queryset=Post.objects.filter(end_date__isnull=True), to_attr="current_posts")
+        )
     )
     if division is not None:
         qs = qs.filter(division__code__startswith=division.prefix)

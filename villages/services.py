@@ -30,15 +30,33 @@ def _save(instance, *, actor, update_fields=None):
 
 
 @transaction.atomic
-def division_create(*, actor, code: str, name: str, level: str, kind: str, parent: Division | None,
-                    valid_from: datetime.date | None = None, population=None, households=None) -> Division:
+def division_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    level: str,
+    kind: str,
+    parent: Division | None,
+    valid_from: datetime.date | None = None,
+    population=None,
+    households=None,
+) -> Division:
     if parent is None:
         if not getattr(actor, "is_superuser", False):
             raise ValidationError({"parent": _("Only a system administrator can add a top-level division.")})
     else:
         require_role(actor, parent.code, {Role.COUNTY_OFFICIAL})
-    division = Division(code=code, name=name, level=level, kind=kind, parent=parent, valid_from=valid_from,
-                        population=population, households=households)
+    division = Division(
+        code=code,
+        name=name,
+        level=level,
+        kind=kind,
+        parent=parent,
+        valid_from=valid_from,
+        population=population,
+        households=households,
+    )
     return _save(division, actor=actor)
 
 
@@ -94,8 +112,16 @@ def post_end(*, actor, post: Post, end_date: datetime.date) -> Post:
 
 
 @transaction.atomic
-def cadre_adjust(*, actor, post: Post, kind: str, date: datetime.date, reason: str,
-                 incoming: Cadre | None = None, approved_by: str = ApprovingLevel.TOWNSHIP) -> Adjustment:
+def cadre_adjust(
+    *,
+    actor,
+    post: Post,
+    kind: str,
+    date: datetime.date,
+    reason: str,
+    incoming: Cadre | None = None,
+    approved_by: str = ApprovingLevel.TOWNSHIP,
+) -> Adjustment:
     """Replace, remove or redeploy the holder of a post. The old post is ended, never overwritten."""
     require_role(actor, post.division.code, CADRE_EDITOR_ROLES)
     errors = {}
@@ -122,8 +148,16 @@ def cadre_adjust(*, actor, post: Post, kind: str, date: datetime.date, reason: s
         outgoing.active = False
         _save(outgoing, actor=actor, update_fields=["active"])
     adjustment = Adjustment(
-        division_id=post.division_id, kind=kind, post=post, outgoing=outgoing, incoming=incoming, new_post=new_post,
-        date=date, reason=reason.strip(), approved_by=approved_by, created_by=actor,
+        division_id=post.division_id,
+        kind=kind,
+        post=post,
+        outgoing=outgoing,
+        incoming=incoming,
+        new_post=new_post,
+        date=date,
+        reason=reason.strip(),
+        approved_by=approved_by,
+        created_by=actor,
     )
     adjustment.full_clean()
     adjustment.save()
@@ -139,7 +173,9 @@ def api_token_create(*, user, ttl: datetime.timedelta | None = None) -> tuple[Ap
     """A new token for the user; the raw key is returned once and never stored."""
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, digest=_digest(raw), prefix=raw[:8],
+        user=user,
+        digest=_digest(raw),
+        prefix=raw[:8],
         expires_at=timezone.now() + (ttl or settings.SHANZHI_TOKEN_TTL),
     )
     return token, raw

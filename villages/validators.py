@@ -30,24 +30,37 @@ def normalize_id_number(value: str) -> str:
 def validate_id_number(value: str) -> None:
     value = normalize_id_number(value)
     if len(value) != 18:
-        raise ValidationError(_("An ID number has 18 characters; this one has %(n)d."), params={"n": len(value)},
-                              code="id_length")
+        raise ValidationError(
+            _("An ID number has 18 characters; this one has %(n)d."),
+            params={"n": len(value)},
+            code="id_length",
+        )
     if not _ID_RE.match(value):
         raise ValidationError(_("An ID number is 17 digits followed by a digit or X."), code="id_format")
     if value[:2] not in _ID_PROVINCES:
-        raise ValidationError(_("The ID number's region code %(code)s is not a known region."),
-                              params={"code": value[:6]}, code="id_region")
+        raise ValidationError(
+            _("The ID number's region code %(code)s is not a known region."),
+            params={"code": value[:6]},
+            code="id_region",
+        )
     try:
         birth = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise ValidationError(_("The ID number's birth date %(date)s is not a real date."),
-                              params={"date": value[6:14]}, code="id_birth_date") from None
+        raise ValidationError(
+            _("The ID number's birth date %(date)s is not a real date."),
+            params={"date": value[6:14]},
+            code="id_birth_date",
+        ) from None
     if birth.year < 1900 or birth > datetime.date.today():  # noqa: DTZ011 - a calendar date, no time zone
-        raise ValidationError(_("The ID number's birth date %(date)s is out of range."),
-                              params={"date": value[6:14]}, code="id_birth_date")
+        raise ValidationError(
+            _("The ID number's birth date %(date)s is out of range."),
+            params={"date": value[6:14]},
+            code="id_birth_date",
+        )
     if id_check_digit(value[:17]) != value[17]:
-        raise ValidationError(_("The ID number's check digit is wrong; please check the number."),
-                              code="id_check_digit")
+        raise ValidationError(
+            _("The ID number's check digit is wrong; please check the number."), code="id_check_digit"
+        )
 
 
 def birth_date_from_id(value: str) -> datetime.date:

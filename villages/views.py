@@ -65,7 +65,10 @@ def division_detail(request, code):
     children = selectors.division_children_with_counts(division=division, q=q)
     page = Paginator(children, 50).get_page(request.GET.get("page"))
     context.update(
-        form=form, q=q, page=page, village_count=selectors.village_count_below(division),
+        form=form,
+        q=q,
+        page=page,
+        village_count=selectors.village_count_below(division),
         can_import=has_role(request.user, division.code, {Role.COUNTY_OFFICIAL}),
     )
     template = "villages/_children.html" if request.htmx else "villages/division_detail.html"
@@ -82,16 +85,20 @@ def _breadcrumbs(user, division):
 def cadre_detail(request, pk):
     cadre = get_visible_or_404(Cadre.objects.select_related("division"), request.user, pk=pk)
     full = sees_personal_data(request.user, cadre.division.code)
-    return render(request, "villages/cadre_detail.html", {
-        "cadre": cadre,
-        "division": cadre.division,
-        "posts": cadre.posts.order_by("-end_date", "start_date"),
-        "adjustments": selectors.adjustment_list(user=request.user).filter(Q(outgoing=cadre) | Q(incoming=cadre)),
-        "history": history_entries(cadre, full_personal_data=full),
-        "full_personal_data": full,
-        "can_edit": has_role(request.user, cadre.division.code, CADRE_EDITOR_ROLES),
-        "post_form": PostForm(),
-    })
+    return render(
+        request,
+        "villages/cadre_detail.html",
+        {
+            "cadre": cadre,
+            "division": cadre.division,
+            "posts": cadre.posts.order_by("-end_date", "start_date"),
+            "adjustments": selectors.adjustment_list(user=request.user).filter(Q(outgoing=cadre) | Q(incoming=cadre)),
+            "history": history_entries(cadre, full_personal_data=full),
+            "full_personal_data": full,
+            "can_edit": has_role(request.user, cadre.division.code, CADRE_EDITOR_ROLES),
+            "post_form": PostForm(),
+        },
+    )
 
 
 @login_required
@@ -123,7 +130,8 @@ def cadre_edit(request, pk):
         for field in ("phone", "id_number"):
             form.fields[field].required = False
             form.fields[field].help_text = _("Stored: %(v)s. Leave blank to keep it.") % {
-                "v": getattr(cadre, f"masked_{field}")}
+                "v": getattr(cadre, f"masked_{field}")
+            }
             form.initial[field] = ""
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.fields}
@@ -176,8 +184,7 @@ def post_adjust(request, pk):
         else:
             messages.success(request, _("Adjustment recorded."))
             return redirect(post.division)
-    return render(request, "villages/adjust_form.html",
-                  {"form": form, "post": post, "division": post.division})
+    return render(request, "villages/adjust_form.html", {"form": form, "post": post, "division": post.division})
 
 
 @login_required
@@ -192,8 +199,11 @@ def division_ledger(request, code):
 def cadre_ledger(request, code):
     """The current cadres at or under this division; personal data masked unless the role needs it."""
     division = get_visible_or_404(Division.objects, request.user, code=code)
-    cadres = selectors.cadre_list(user=request.user, division=division).filter(active=True).order_by(
-        "division__code", "name")
+    cadres = (
+        selectors.cadre_list(user=request.user, division=division)
+        .filter(active=True)
+        .order_by("division__code", "name")
+    )
     rows = cadre_ledger_rows(cadres, full_personal_data=sees_personal_data(request.user, division.code))
     return xlsx_response(f"{division.name}-村干部台账.xlsx", [(division.name, list(CADRE_COLUMNS), rows)])
 
@@ -212,8 +222,11 @@ def ledger_import(request, code):
             count = importer(actor=request.user, file=form.cleaned_data["file"])
         except RowErrors as exc:
             row_errors = exc.rows
-            form.add_error(None, _("Nothing was imported: %(n)d rows have errors. Correct them and upload the "
-                                   "file again.") % {"n": len(exc.rows)})
+            form.add_error(
+                None,
+                _("Nothing was imported: %(n)d rows have errors. Correct them and upload the file again.")
+                % {"n": len(exc.rows)},
+            )
         except ValidationError as exc:
             form.add_error("file", exc)
         else:

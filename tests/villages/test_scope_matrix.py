@@ -72,10 +72,18 @@ def places(tree):
         village = Division.objects.get(code=code)
         member = Post.objects.create(
             cadre=Cadre.objects.create(division=village, name="调整对象", gender="male"),
-            division=village, committee="party", title="member", start_date=datetime.date(2021, 3, 1),
+            division=village,
+            committee="party",
+            title="member",
+            start_date=datetime.date(2021, 3, 1),
         )
-        cadre_adjust(actor=admin, post=member, kind=AdjustmentKind.REMOVAL, date=datetime.date(2023, 6, 1),
-                     reason="测试")
+        cadre_adjust(
+            actor=admin,
+            post=member,
+            kind=AdjustmentKind.REMOVAL,
+            date=datetime.date(2023, 6, 1),
+            reason="测试",
+        )
     admin.is_superuser = False
     result = {}
     for role, (inside, outside) in PLACES.items():
@@ -160,7 +168,7 @@ def test_api_lists_hold_only_in_scope_rows(tree, places, role, name):
     prefixes = [s.division.prefix for s in user.scopes.select_related("division")]
     assert all(any(c.startswith(p) for p in prefixes) for c in codes), (name, role, codes)
     inside, outside = places[role]["in"]["code"], places[role]["out"]["code"]
-    assert inside in codes or name == "division-list" and inside in codes
+    assert inside in codes or (name == "division-list" and inside in codes)
     assert outside not in codes
 
 

@@ -15,8 +15,20 @@ class DivisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Division
-        fields = ["code", "name", "level", "level_display", "kind", "kind_display", "parent", "valid_from",
-                  "valid_to", "population", "households", "children_count"]
+        fields = [
+            "code",
+            "name",
+            "level",
+            "level_display",
+            "kind",
+            "kind_display",
+            "parent",
+            "valid_from",
+            "valid_to",
+            "population",
+            "households",
+            "children_count",
+        ]
 
 
 class PostSerializer(serializers.ModelSerializer):
@@ -27,8 +39,18 @@ class PostSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Post
-        fields = ["id", "cadre", "cadre_name", "division", "committee", "committee_display", "title",
-                  "title_display", "start_date", "end_date"]
+        fields = [
+            "id",
+            "cadre",
+            "cadre_name",
+            "division",
+            "committee",
+            "committee_display",
+            "title",
+            "title_display",
+            "start_date",
+            "end_date",
+        ]
 
 
 class MaskedPersonalDataMixin:
@@ -61,8 +83,21 @@ class CadreSerializer(MaskedPersonalDataMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Cadre
-        fields = ["id", "division", "name", "gender", "birth_date", "education", "is_party_member", "party_branch",
-                  "phone", "id_number", "term_start_year", "active", "current_posts"]
+        fields = [
+            "id",
+            "division",
+            "name",
+            "gender",
+            "birth_date",
+            "education",
+            "is_party_member",
+            "party_branch",
+            "phone",
+            "id_number",
+            "term_start_year",
+            "active",
+            "current_posts",
+        ]
 
 
 class AdjustmentSerializer(serializers.ModelSerializer):
@@ -73,8 +108,20 @@ class AdjustmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Adjustment
-        fields = ["id", "division", "kind", "post", "outgoing", "outgoing_name", "incoming", "incoming_name",
-                  "date", "reason", "approved_by", "created_at"]
+        fields = [
+            "id",
+            "division",
+            "kind",
+            "post",
+            "outgoing",
+            "outgoing_name",
+            "incoming",
+            "incoming_name",
+            "date",
+            "reason",
+            "approved_by",
+            "created_at",
+        ]
 
 
 class HistoryEntrySerializer(serializers.Serializer):

@@ -32,7 +32,9 @@ class HistoryMixin:
         """Every change to this record: who, when, and each field's old and new value."""
         obj = self.get_object()
         full = sees_personal_data(request.user, obj.division.code if hasattr(obj, "division") else obj.code)
-        return Response(serializers.HistoryEntrySerializer(history_entries(obj, full_personal_data=full), many=True).data)
+        return Response(
+            serializers.HistoryEntrySerializer(history_entries(obj, full_personal_data=full), many=True).data
+        )
 
 
 class DivisionViewSet(HistoryMixin, ScopedReadOnlyViewSet):
@@ -110,13 +112,15 @@ class TokenView(APIView):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
-    @extend_schema(request=serializers.TokenRequestSerializer, responses={201: serializers.TokenResponseSerializer},
-                   auth=[])
+    @extend_schema(
+        request=serializers.TokenRequestSerializer,
+        responses={201: serializers.TokenResponseSerializer},
+        auth=[],
+    )
     def post(self, request):
         body = serializers.TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        user = authenticate(request, username=body.validated_data["username"],
-                            password=body.validated_data["password"])
+        user = authenticate(request, username=body.validated_data["username"], password=body.validated_data["password"])
         if user is None:
             raise AuthenticationFailed(_("The username or password is wrong."))
         token, raw = api_token_create(user=user)
