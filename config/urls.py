@@ -7,6 +7,9 @@ from villages import views as villages_views
 
 api_v1 = [
     path("", include("villages.api.urls")),
+    path("", include("reviews.api.urls")),
+    path("", include("grids.api.urls")),
+    path("", include("petitions.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -21,4 +24,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", villages_views.home, name="home"),
     path("", include("villages.urls")),
+    path("reviews/", include("reviews.urls")),
+    path("grids/", include("grids.urls")),
+    path("petitions/", include("petitions.urls")),
 ]

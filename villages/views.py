@@ -24,6 +24,7 @@ from .ledgers import (
 )
 from .models import Cadre, Division, Post
 from .scopes import get_visible_or_404, has_role, require_role, sees_personal_data
+from .sections import division_sections
 
 
 def apply_form_errors(form, exc: ValidationError) -> None:
@@ -51,6 +52,7 @@ def division_detail(request, code):
         "breadcrumbs": _breadcrumbs(request.user, division),
         "can_edit_cadres": has_role(request.user, division.code, CADRE_EDITOR_ROLES),
         "full_personal_data": sees_personal_data(request.user, division.code),
+        "sections": division_sections(division),
     }
     if division.is_village:
         posts = selectors.village_committees(division=division)["posts"]
