@@ -58,6 +58,9 @@ class PostTitle(models.TextChoices):
     SUPERVISION_CHAIR = "supervision_chair", _("Supervision committee chair")
 
 
+# How posts are listed within a committee: leaders first.
+TITLE_RANK = {title: i for i, title in enumerate(PostTitle)}
+
 # Titles a committee may hold only once at a time.
 SINGLE_HOLDER_TITLES = [PostTitle.SECRETARY, PostTitle.CHAIR, PostTitle.SUPERVISION_CHAIR]
 

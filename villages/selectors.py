@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q
 
-from .choices import Level
+from .choices import TITLE_RANK, Level
 from .models import Adjustment, Cadre, Division, Post
 from .scopes import user_scopes
 
@@ -48,10 +48,9 @@ def user_home_divisions(user) -> list[Division]:
 
 def village_committees(*, division: Division) -> dict:
     """The village's current committees: {committee: [posts with their cadre]} and cadres without a post."""
-    posts = list(
-        Post.objects.filter(division=division, end_date__isnull=True)
-        .select_related("cadre")
-        .order_by("committee", "title", "start_date")
+    posts = sorted(
+        Post.objects.filter(division=division, end_date__isnull=True).select_related("cadre"),
+        key=lambda p: (TITLE_RANK[p.title], p.start_date, p.pk),
     )
     return {"posts": posts}
 

@@ -134,3 +134,19 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     assert client.get("/api/v1/schema/").status_code == 200
     docs = client.get("/api/v1/docs/").content.decode()
     assert "cdn" not in docs.lower() and "//unpkg" not in docs and "jsdelivr" not in docs
+
+
+def test_pages_are_chinese_unless_the_user_chooses_english(client, db):
+    # A browser asking for English still gets Chinese pages: the language menu (a cookie) switches them.
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert 'lang="zh-hans"' in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert 'lang="en"' in client.get(reverse("login")).content.decode()
+
+
+def test_api_answers_in_the_request_language(db):
+    api = APIClient()
+    zh = api.get(reverse("division-list"), HTTP_ACCEPT_LANGUAGE="zh-hans").json()["detail"]
+    en = api.get(reverse("division-list"), HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+    assert en == "Authentication credentials were not provided."
+    assert zh != en
