@@ -192,7 +192,19 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# One Redis can serve several deployments (or a test run) when each has its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+CELERY_TASK_ACKS_LATE = False  # per task: only idempotent tasks opt in
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tallies: a worker takes one at a time
+# A message taken by a worker that dies unacknowledged goes back to the queue after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BEAT_SCHEDULE = {
+    # The year and the current month for every county; each county is its own task.
+    "tally-all-counties": {
+        "task": "villages.tally_all_counties",
+        "schedule": float(env.int("SHANZHI_TALLY_INTERVAL", default=3600)),
+    },
+}
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -413,3 +413,90 @@ class ApiToken(models.Model):
     @property
     def is_valid(self):
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class TallyRunQuerySet(ScopedQuerySet):
+    scope_field = "county__code"
+
+
+class TallyRun(models.Model):
+    """One computation of every metric for one county and period: when, under which rules, with what result."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    county = models.ForeignKey(Division, verbose_name=_("county"), on_delete=models.PROTECT, related_name="tally_runs")
+    period = models.CharField(_("period"), max_length=7)
+    rule_version = models.CharField(_("rule version"), max_length=20)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+
+    objects = TallyRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("tally run")
+        verbose_name_plural = _("tally runs")
+        indexes = [models.Index(fields=["county", "period", "-started_at"], name="villages_tally_latest")]
+
+    def __str__(self):
+        return f"{self.county} {self.period} {self.get_status_display()}"
+
+
+class SnapshotQuerySet(ScopedQuerySet):
+    scope_field = "division_code"
+
+
+class Snapshot(models.Model):
+    """A figure for one division, period and metric, as numerator and denominator (never a bare percentage).
+
+    A tally replaces all rows of one county and period in one transaction, so readers see the old set or the
+    new one, never a mix.
+    """
+
+    division = models.ForeignKey(Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+")
+    # The code again, so scope filters and drill-downs need no join.
+    division_code = models.CharField(_("division code"), max_length=12)
+    period = models.CharField(_("period"), max_length=7)
+    metric = models.CharField(_("metric"), max_length=64)
+    numerator = models.BigIntegerField(_("numerator"))
+    denominator = models.BigIntegerField(_("denominator"), null=True, blank=True)
+    inputs = models.JSONField(_("inputs"), default=dict, blank=True)
+    run = models.ForeignKey(TallyRun, verbose_name=_("tally run"), on_delete=models.CASCADE, related_name="snapshots")
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["division_code", "metric"]
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["division", "period", "metric"], name="%(app_label)s_%(class)s_unique"),
+            models.CheckConstraint(
+                condition=Q(numerator__gte=0) & (Q(denominator__isnull=True) | Q(denominator__gte=0)),
+                name="%(app_label)s_%(class)s_not_negative",
+            ),
+        ]
+        indexes = [
+            # A statistic for a division and its children: WHERE metric = ? AND period = ? AND division_code LIKE ?
+            models.Index(
+                fields=["metric", "period", "division_code"],
+                name="villages_snapshot_lookup",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.division_code} {self.period} {self.metric} {self.numerator}/{self.denominator}"
+
+    @property
+    def rate(self):
+        if not self.denominator:
+            return None
+        return round(self.numerator / self.denominator, 4)

@@ -1,0 +1,118 @@
+import datetime
+
+import pytest
+from django.db import transaction
+
+from villages import metrics
+from villages.metrics import Figure, Period
+from villages.models import Post, Snapshot, TallyRun
+from villages.snapshots import request_recompute, tally_county
+
+
+def _rows(county_prefix="411103", period="2026"):
+    return sorted(
+        Snapshot.objects.filter(division_code__startswith=county_prefix, period=period).values_list(
+            "division_code", "metric", "numerator", "denominator", "inputs"
+        )
+    )
+
+
+def _figure(code, metric, period="2026"):
+    s = Snapshot.objects.get(division_code=code, metric=metric, period=period)
+    return s.numerator, s.denominator
+
+
+@pytest.mark.parametrize(
+    ("key", "start", "end"),
+    [
+        ("2026", datetime.date(2026, 1, 1), datetime.date(2027, 1, 1)),
+        ("2026-12", datetime.date(2026, 12, 1), datetime.date(2027, 1, 1)),
+        ("2024-02", datetime.date(2024, 2, 1), datetime.date(2024, 3, 1)),
+        ("2025-02", datetime.date(2025, 2, 1), datetime.date(2025, 3, 1)),
+    ],
+)
+def test_periods_end_at_shanghai_midnight(key, start, end):
+    period = Period.parse(key)
+    assert (period.start, period.end) == (start, end)
+    assert period.end_at.utcoffset() == datetime.timedelta(hours=8)
+    assert str(period.end_at) == f"{end.isoformat()} 00:00:00+08:00"
+
+
+@pytest.mark.parametrize("bad", ["26", "2026-13", "2026-1", "2026/11", ""])
+def test_bad_periods_are_refused(bad):
+    with pytest.raises(ValueError):
+        Period.parse(bad)
+
+
+def test_previous_period():
+    assert Period.parse("2026-01").previous.key == "2025-12"
+    assert Period.parse("2026").previous.key == "2025"
+
+
+def test_tally_writes_every_division_and_matches_direct_counts(tree):
+    run = tally_county(county_code="411103000000", period="2026")
+    assert run.status == TallyRun.Status.SUCCEEDED and run.finished_at and run.rule_version
+    # Cadres with a current post, counted by hand from the fixture: 梁绍正, 梁明 (梁庄村), 王立 (王庄村), 郭中凡.
+    assert _figure("411103103201", "villages.cadres_in_office") == (2, None)
+    assert _figure("411103103000", "villages.cadres_in_office") == (3, None)
+    assert _figure("411103000000", "villages.cadres_in_office") == (4, None)
+    # Only 梁庄村's secretary also chairs the villagers' committee.
+    assert _figure("411103103000", "villages.one_shoulder") == (1, 2)
+    assert _figure("411103000000", "villages.one_shoulder") == (1, 3)
+    # Every division of the county has every metric, zero where nothing happened.
+    codes = {s for s, *_ in _rows()}
+    assert codes == {"411103000000", "411103102000", "411103103000", "411103103201", "411103103202", "411103102201"}
+    assert not Snapshot.objects.filter(division_code__startswith="340827").exists()
+    assert run.rows_written == len(_rows())
+
+
+def test_the_same_input_gives_identical_rows(tree):
+    tally_county(county_code="411103000000", period="2026")
+    first = _rows()
+    tally_county(county_code="411103000000", period="2026")
+    assert _rows() == first
+    assert TallyRun.objects.filter(status="succeeded").count() == 2
+
+
+def test_a_failed_tally_leaves_the_previous_snapshot_whole(tree, monkeypatch):
+    tally_county(county_code="411103000000", period="2026")
+    before = _rows()
+    Post.objects.filter(pk=tree.member.pk).update(end_date=datetime.date(2024, 1, 1))
+
+    def broken(county, period):
+        raise RuntimeError("disk full")
+
+    broken_registry = {**metrics.registry(), "zz.broken": metrics.Metric("zz.broken", "x", "x", "count", broken)}
+    monkeypatch.setattr("villages.snapshots.registry", lambda: broken_registry)
+    with pytest.raises(RuntimeError):
+        tally_county(county_code="411103000000", period="2026")
+    assert _rows() == before
+    failed = TallyRun.objects.get(status="failed")
+    assert "disk full" in failed.error and failed.finished_at
+
+
+def test_month_period_counts_what_held_at_its_end(tree):
+    Post.objects.filter(pk=tree.member.pk).update(end_date=datetime.date(2026, 6, 15))
+    tally_county(county_code="411103000000", period="2026-05")
+    tally_county(county_code="411103000000", period="2026-07")
+    assert _figure("411103103201", "villages.cadres_in_office", "2026-05") == (2, None)
+    assert _figure("411103103201", "villages.cadres_in_office", "2026-07") == (1, None)
+
+
+def test_recompute_is_published_only_on_commit(tree, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        try:
+            with transaction.atomic():
+                request_recompute(county_code="411103000000", period="2026")
+                raise RuntimeError("the save failed")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        request_recompute(county_code="411103000000", period="2026")
+    assert len(callbacks) == 1
+
+
+def test_figures_keep_their_inputs():
+    grouped = {"411103000000": {"a": 3, "b": 4, "note": "x"}}
+    assert metrics.figures(grouped, "a", "b", inputs=["note"]) == {"411103000000": Figure(3, 4, {"note": "x"})}

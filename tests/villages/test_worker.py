@@ -1,0 +1,191 @@
+"""The tallies under a real Celery worker, real Redis and real PostgreSQL (separate processes).
+
+These need a database other processes can reach, so they run on PostgreSQL (as CI does); on the default
+in-memory SQLite test database a worker process could not see the test's data.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import psycopg2
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from villages.models import Division, Post, Snapshot, TallyRun
+from villages.snapshots import tally_county
+
+pytestmark = [
+    pytest.mark.skipif(
+        not settings.DATABASES["default"]["ENGINE"].endswith("postgresql") or not settings.REDIS_URL,
+        reason="needs PostgreSQL and Redis (DATABASE_URL and REDIS_URL), as in CI",
+    ),
+    pytest.mark.worker,
+]
+
+
+def _test_database_url():
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Worker:
+    """A `celery worker` process on its own queue, against the test database."""
+
+    def __init__(self, queue, *, beat=False):
+        self.queue = queue
+        env = {
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_VISIBILITY_TIMEOUT": "3",
+            "SHANZHI_TALLY_INTERVAL": "2",
+            "CONN_MAX_AGE": "0",
+            "CELERY_QUEUE": queue,
+        }
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-c", "1",
+                   "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING",
+                   "-n", f"{queue}@%h"]  # fmt: skip
+        if beat:
+            command += ["-B", "-s", f"/tmp/{queue}-beat-schedule"]
+        self.process = subprocess.Popen(command, env=env, start_new_session=True)
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _wait(predicate, timeout=40, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _rows():
+    return sorted(
+        Snapshot.objects.filter(division_code__startswith="411103", period="2026").values_list(
+            "division_code", "metric", "numerator", "denominator"
+        )
+    )
+
+
+@pytest.fixture
+def queue(settings):
+    name = f"shanzhi-test-{uuid.uuid4().hex[:8]}"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = name
+    yield name
+    app.conf.task_default_queue = "celery"
+    redis.Redis.from_url(settings.REDIS_URL).delete(name)
+
+
+@pytest.fixture
+def worker_tree(transactional_db, tree):
+    return tree
+
+
+def test_a_task_runs_on_a_real_worker(worker_tree, queue):
+    from villages.tasks import tally_county_task
+
+    worker = Worker(queue)
+    try:
+        tally_county_task.apply_async(("411103000000", "2026"), queue=queue)
+        _wait(lambda: TallyRun.objects.filter(status="succeeded").exists(), what="the tally")
+    finally:
+        worker.stop()
+    assert _rows()
+
+
+def test_beat_triggers_the_tallies(worker_tree, queue):
+    worker = Worker(queue, beat=True)
+    try:
+        _wait(
+            lambda: (
+                TallyRun.objects.filter(county__code="411103000000", status="succeeded").exists()
+                and TallyRun.objects.filter(county__code="340827000000", status="succeeded").exists()
+            ),
+            what="beat's tallies for both counties",
+        )
+    finally:
+        worker.stop()
+
+
+def test_a_worker_killed_mid_tally_leaves_the_old_snapshot_and_the_task_runs_again(worker_tree, queue):
+    from villages.tasks import tally_county_task
+
+    tally_county(county_code="411103000000", period="2026")
+    before = _rows()
+    # Change the data, so the next tally gives different figures.
+    Post.objects.filter(pk=worker_tree.member.pk).update(end_date="2024-01-01")
+
+    # Hold the county row's lock from another connection: the worker's tally blocks inside its transaction.
+    county = Division.objects.get(code="411103000000")
+    s = connection.settings_dict
+    blocker = psycopg2.connect(dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"] or None,
+                               host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432)  # fmt: skip
+    cursor = blocker.cursor()
+    cursor.execute("SELECT id FROM villages_division WHERE id = %s FOR NO KEY UPDATE", [county.pk])
+    worker = Worker(queue)
+    try:
+        tally_county_task.apply_async(("411103000000", "2026"), queue=queue)
+        _wait(lambda: TallyRun.objects.filter(status="running").exists(), what="the tally to start")
+        time.sleep(0.5)
+        worker.kill()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert _rows() == before, "a killed tally must leave the previous snapshot whole"
+
+    # The message was never acknowledged: a new worker gets it again after the visibility timeout.
+    second = Worker(queue)
+    try:
+        _wait(lambda: TallyRun.objects.filter(status="succeeded").count() == 2, what="the task to run again")
+    finally:
+        second.stop()
+    after = dict(((code, metric), (n, d)) for code, metric, n, d in _rows())
+    assert after[("411103103201", "villages.cadres_in_office")] == (1, None)
+
+
+def test_two_concurrent_runs_for_one_county_produce_one_result(worker_tree):
+    errors = []
+
+    def run():
+        try:
+            tally_county(county_code="411103000000", period="2026")
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert TallyRun.objects.filter(status="succeeded").count() == 3
+    rows = _rows()
+    assert len(rows) == len(set((c, m) for c, m, *_ in rows))
+    tally_county(county_code="411103000000", period="2026")
+    assert _rows() == rows

@@ -1,0 +1,159 @@
+"""The metric registry and the pieces every app's tallies.py uses.
+
+An app declares a metric in its ``tallies.py``::
+
+    @metric("petitions.dispute_resolution", label=_("Dispute resolution"),
+            definition=_("Disputes resolved ÷ disputes screened in the period."))
+    def dispute_resolution(county, period):
+        return rollup(Dispute.objects.filter(...), "village__code", county,
+                      numerator=Count("pk", filter=Q(resolved=True)), denominator=Count("pk"))
+
+A metric function takes the county (a Division) and a Period and returns ``{division code: Figure}`` for the
+county, its townships and its villages, computed set-based (a GROUP BY per level, never a query per village).
+Metrics are found by importing every installed app's ``tallies`` module, so the base app imports none of them.
+"""
+
+import calendar
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Level
+
+# Bumped when a rule changes meaning, so every snapshot says which rules produced it.
+RULE_VERSION = "2026.1"
+
+
+@dataclass(frozen=True)
+class Figure:
+    numerator: int
+    denominator: int | None = None
+    inputs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    definition: str
+    kind: str  # "rate" (numerator ÷ denominator) or "count" (numerator only)
+    compute: Callable
+
+
+_REGISTRY: dict[str, Metric] = {}
+_DISCOVERED = False
+
+
+def metric(key: str, *, label, definition, kind: str = "rate"):
+    def register(func):
+        _REGISTRY[key] = Metric(key=key, label=label, definition=definition, kind=kind, compute=func)
+        return func
+
+    return register
+
+
+def registry() -> dict[str, Metric]:
+    global _DISCOVERED
+    if not _DISCOVERED:
+        autodiscover_modules("tallies")
+        _DISCOVERED = True
+    return dict(sorted(_REGISTRY.items()))
+
+
+_PERIOD_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar year ("2026") or month ("2026-11"), bounded at Asia/Shanghai midnight."""
+
+    key: str
+    start: datetime.date
+    end: datetime.date  # exclusive
+
+    @classmethod
+    def parse(cls, key: str) -> "Period":
+        match = _PERIOD_RE.match(key or "")
+        if not match:
+            raise ValueError(_("A period is a year (2026) or a month (2026-11)."))
+        year = int(match.group(1))
+        if match.group(2):
+            month = int(match.group(2))
+            last = calendar.monthrange(year, month)[1]
+            return cls(key, datetime.date(year, month, 1), datetime.date(year, month, last) + datetime.timedelta(1))
+        return cls(key, datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1))
+
+    @classmethod
+    def current_year(cls) -> "Period":
+        return cls.parse(str(timezone.localdate().year))
+
+    @property
+    def start_at(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.start, datetime.time.min))
+
+    @property
+    def end_at(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.end, datetime.time.min))
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.end - datetime.timedelta(days=1)
+
+    @property
+    def previous(self) -> "Period":
+        if len(self.key) == 4:
+            return Period.parse(str(int(self.key) - 1))
+        before = self.start - datetime.timedelta(days=1)
+        return Period.parse(f"{before.year}-{before.month:02d}")
+
+    def __str__(self):
+        return self.key
+
+
+# Code prefix lengths of the levels a county tally covers.
+_LEVELS = ((Level.COUNTY, 6), (Level.TOWNSHIP, 9), (Level.VILLAGE, 12))
+
+
+def rollup(queryset: QuerySet, code_field: str, county, **aggregates) -> dict[str, dict]:
+    """Aggregate a queryset for the county, each township and each village: one GROUP BY query per level.
+
+    Returns ``{12-digit code: {aggregate name: value}}``; divisions with no rows are absent.
+    """
+    rows_in_county = queryset.filter(**{f"{code_field}__startswith": county.prefix})
+    result: dict[str, dict] = {}
+    for _level, length in _LEVELS:
+        grouped = (
+            rows_in_county.annotate(_code=Substr(code_field, 1, length))
+            .values("_code")
+            .annotate(**aggregates)
+            .order_by()
+        )
+        for row in grouped:
+            code = row.pop("_code").ljust(12, "0")
+            result[code] = row
+    return result
+
+
+def figures(grouped: dict[str, dict], numerator: str, denominator: str | None = None, inputs=()) -> dict:
+    """Turn ``rollup`` rows into Figures, naming which aggregates are the numerator and the denominator."""
+    return {
+        code: Figure(
+            numerator=int(row[numerator] or 0),
+            denominator=int(row[denominator] or 0) if denominator else None,
+            inputs={name: _plain(row[name]) for name in inputs},
+        )
+        for code, row in grouped.items()
+    }
+
+
+def _plain(value):
+    if value is None or isinstance(value, int | float | str | bool):
+        return value
+    return str(value)
