@@ -39,7 +39,7 @@ def _test_database_url():
 class Worker:
     """A `celery worker` process on its own queue, against the test database."""
 
-    def __init__(self, queue, *, beat=False):
+    def __init__(self, queue, *, beat=False, schedule_dir=None):
         self.queue = queue
         env = {
             **os.environ,
@@ -54,7 +54,7 @@ class Worker:
                    "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING",
                    "-n", f"{queue}@%h"]  # fmt: skip
         if beat:
-            command += ["-B", "-s", f"/tmp/{queue}-beat-schedule"]
+            command += ["-B", "-s", str(schedule_dir / "beat-schedule")]
         self.process = subprocess.Popen(command, env=env, start_new_session=True)
 
     def kill(self):
@@ -117,8 +117,8 @@ def test_a_task_runs_on_a_real_worker(worker_tree, queue):
     assert _rows()
 
 
-def test_beat_triggers_the_tallies(worker_tree, queue):
-    worker = Worker(queue, beat=True)
+def test_beat_triggers_the_tallies(worker_tree, queue, tmp_path):
+    worker = Worker(queue, beat=True, schedule_dir=tmp_path)
     try:
         _wait(
             lambda: (
@@ -163,7 +163,7 @@ def test_a_worker_killed_mid_tally_leaves_the_old_snapshot_and_the_task_runs_aga
         _wait(lambda: TallyRun.objects.filter(status="succeeded").count() == 2, what="the task to run again")
     finally:
         second.stop()
-    after = dict(((code, metric), (n, d)) for code, metric, n, d in _rows())
+    after = {(code, metric): (n, d) for code, metric, n, d in _rows()}
     assert after[("411103103201", "villages.cadres_in_office")] == (1, None)
 
 
@@ -186,6 +186,6 @@ def test_two_concurrent_runs_for_one_county_produce_one_result(worker_tree):
     assert errors == []
     assert TallyRun.objects.filter(status="succeeded").count() == 3
     rows = _rows()
-    assert len(rows) == len(set((c, m) for c, m, *_ in rows))
+    assert len(rows) == len({(c, m) for c, m, *_ in rows})
     tally_county(county_code="411103000000", period="2026")
     assert _rows() == rows
