@@ -30,7 +30,7 @@ def safe_cell(value):
     return value
 
 
-def xlsx_response(filename: str, sheets: Iterable[tuple[str, list[str], Iterable[Iterable]]]) -> HttpResponse:
+def xlsx_bytes(sheets: Iterable[tuple[str, list[str], Iterable[Iterable]]]) -> bytes:
     """One workbook, written row by row (write-only mode keeps memory flat)."""
     wb = Workbook(write_only=True)
     for title, headers, rows in sheets:
@@ -40,7 +40,11 @@ def xlsx_response(filename: str, sheets: Iterable[tuple[str, list[str], Iterable
             ws.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    return buffer.getvalue()
+
+
+def xlsx_response(filename: str, sheets: Iterable[tuple[str, list[str], Iterable[Iterable]]]) -> HttpResponse:
+    response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
 

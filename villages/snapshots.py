@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from .choices import Level
 from .metrics import RULE_VERSION, Figure, Period, registry
 from .models import Division, Snapshot, TallyRun
+from .stats import publish_version
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
         )
         logger.exception("tally failed for %s %s", county_code, parsed.key)
         raise
+    publish_version(run)
     return run
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import stats, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,5 +12,7 @@ router.register("adjustments", views.AdjustmentViewSet, basename="adjustment")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
+    path("stats/", stats.StatsIndexView.as_view(), name="stats-index"),
+    path("stats/metrics/<str:key>/", stats.MetricStatsView.as_view(), name="stats-metric"),
     *router.urls,
 ]

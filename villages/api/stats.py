@@ -1,0 +1,127 @@
+"""The statistics API: every metric for a division and its children, from the snapshots."""
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from villages.metrics import Period, registry
+from villages.models import Division
+from villages.scopes import can_see
+from villages.stats import figure_table
+
+from .renderers import CSVRenderer, XLSXRenderer
+
+
+class FigureSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+    numerator = serializers.IntegerField()
+    denominator = serializers.IntegerField(allow_null=True)
+    rate = serializers.FloatField(allow_null=True, help_text="numerator ÷ denominator, 4 decimals; null if 0/0")
+    inputs = serializers.DictField()
+
+
+class MetricTableSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    label = serializers.CharField()
+    definition = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["rate", "count"])
+    period = serializers.CharField()
+    snapshot = serializers.IntegerField(allow_null=True, help_text="the tally run the figures come from")
+    division = FigureSerializer(allow_null=True)
+    children = FigureSerializer(many=True)
+
+
+class StatisticSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    definition = serializers.CharField()
+    kind = serializers.CharField()
+    url = serializers.CharField()
+
+
+def parse_division(request) -> Division:
+    """The `division=<code>` parameter: required, and within the user's scope (else 404)."""
+    code = request.query_params.get("division", "")
+    if not code:
+        raise ValidationError({"division": [_("Give the division's 12-digit code.")]})
+    if not (len(code) == 12 and code.isdigit()):
+        raise ValidationError({"division": [_("A division code is exactly 12 digits.")]})
+    if not can_see(request.user, code):
+        raise NotFound
+    division = Division.objects.filter(code=code).first()
+    if division is None:
+        raise NotFound
+    return division
+
+
+def parse_period(request) -> str:
+    value = request.query_params.get("period") or Period.current_year().key
+    try:
+        return Period.parse(value).key
+    except ValueError as exc:
+        raise ValidationError({"period": [str(exc)]}) from None
+
+
+class StatsIndexView(APIView):
+    """The statistics on offer, each with its definition and where to read it."""
+
+    @extend_schema(responses=StatisticSerializer(many=True))
+    def get(self, request):
+        items = [
+            {
+                "key": spec.key,
+                "label": str(spec.label),
+                "definition": str(spec.definition),
+                "kind": spec.kind,
+                "url": request.build_absolute_uri(reverse("stats-metric", args=[spec.key])),
+            }
+            for spec in registry().values()
+        ]
+        for config in apps.get_app_configs():
+            for url_name, label, definition in getattr(config, "statistics", ()):
+                try:
+                    url = request.build_absolute_uri(reverse(url_name))
+                except NoReverseMatch:
+                    continue
+                items.append({"key": url_name, "label": str(label), "definition": str(definition),
+                              "kind": "table", "url": url})  # fmt: skip
+        return Response(items)
+
+
+class MetricStatsView(APIView):
+    """One metric for `division=<code>` and each of its children, for `period=<YYYY|YYYY-MM>` (default: this
+    year), as numerator, denominator and rate. `format=csv` or `format=xlsx` returns the same table."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer, XLSXRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("division", OpenApiTypes.STR, required=True, description="12-digit division code"),
+            OpenApiParameter("period", OpenApiTypes.STR, description="YYYY or YYYY-MM; default this year"),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"]),
+        ],
+        responses=MetricTableSerializer,
+    )
+    def get(self, request, key):
+        if key not in registry():
+            raise NotFound(_("There is no statistic called %(key)s.") % {"key": key})
+        division = parse_division(request)
+        data = figure_table(metric_key=key, division=division, period=parse_period(request))
+        if request.accepted_renderer.format in ("csv", "xlsx"):
+            data = {"table": _flat(data)}
+        return Response(data)
+
+
+def _flat(data):
+    columns = ["code", "name", "level", "numerator", "denominator", "rate"]
+    figures = ([data["division"]] if data["division"] else []) + data["children"]
+    return {"columns": columns, "rows": [[f[c] for c in columns] for f in figures]}
