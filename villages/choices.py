@@ -112,3 +112,36 @@ class AdjustmentKind(models.TextChoices):
 class ApprovingLevel(models.TextChoices):
     COUNTY = "county", _("County")
     TOWNSHIP = "township", _("Township")
+
+
+class StarSet(models.TextChoices):
+    VILLAGE = "village", _("Rural villages")
+    COMMUNITY = "community", _("Urban communities")
+
+
+class Measure(models.TextChoices):
+    RATE = "rate", _("Rate (numerator ÷ denominator)")
+    NUMERATOR = "numerator", _("Count (numerator)")
+
+
+class Comparison(models.TextChoices):
+    GTE = "gte", "≥"
+    GT = "gt", ">"
+    LTE = "lte", "≤"
+    LT = "lt", "<"
+    EQ = "eq", "="
+
+
+class StarStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied by the village")
+    TOWNSHIP_REVIEWED = "township_reviewed", _("First review by the township")
+    COUNTY_DECIDED = "county_decided", _("Decided by the county")
+    NOTICE = "notice", _("Public notice")
+    AWARDED = "awarded", _("Awarded")
+    REJECTED = "rejected", _("Not awarded")
+    REMOVED = "removed", _("Removed")
+
+
+class CountyDecision(models.TextChoices):
+    CONFIRM = "confirm", _("Confirm the proposal")
+    CHANGE = "change", _("Change the proposal")

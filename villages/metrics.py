@@ -103,6 +103,10 @@ class Period:
         return timezone.make_aware(datetime.datetime.combine(self.end, datetime.time.min))
 
     @property
+    def is_year(self) -> bool:
+        return len(self.key) == 4
+
+    @property
     def last_day(self) -> datetime.date:
         return self.end - datetime.timedelta(days=1)
 

@@ -19,12 +19,17 @@ from .choices import (
     AdjustmentKind,
     ApprovingLevel,
     Committee,
+    Comparison,
+    CountyDecision,
     DivisionKind,
     Education,
     Gender,
     Level,
+    Measure,
     PostTitle,
     Role,
+    StarSet,
+    StarStatus,
 )
 from .scopes import scope_q
 from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
@@ -281,9 +286,9 @@ class Post(models.Model):
                 violation_error_message=_("The cadre already holds this post."),
             ),
             models.CheckConstraint(
-                condition=Q(committee=Committee.PARTY, title__in=TITLES_BY_COMMITTEE[Committee.PARTY])
-                | Q(committee=Committee.VILLAGERS, title__in=TITLES_BY_COMMITTEE[Committee.VILLAGERS])
-                | Q(committee=Committee.SUPERVISION, title__in=TITLES_BY_COMMITTEE[Committee.SUPERVISION]),
+                condition=Q(committee=Committee.PARTY, title__in=sorted(TITLES_BY_COMMITTEE[Committee.PARTY]))
+                | Q(committee=Committee.VILLAGERS, title__in=sorted(TITLES_BY_COMMITTEE[Committee.VILLAGERS]))
+                | Q(committee=Committee.SUPERVISION, title__in=sorted(TITLES_BY_COMMITTEE[Committee.SUPERVISION])),
                 name="%(app_label)s_%(class)s_title_fits_committee",
                 violation_error_message=_("This committee has no such post."),
             ),
@@ -500,3 +505,127 @@ class Snapshot(models.Model):
         if not self.denominator:
             return None
         return round(self.numerator / self.denominator, 4)
+
+
+class StarType(models.Model):
+    """A star of the five-star branch rating (五星支部). Names and rules are the county's data."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    star_set = models.CharField(_("applies to"), max_length=10, choices=StarSet.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    capstone = models.BooleanField(
+        _("capstone"), default=False, help_text=_("Awarded only on top of every other star of its set.")
+    )
+    department = models.CharField(_("department in charge"), max_length=60, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("in use"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["star_set", "position"]
+        verbose_name = _("star type")
+        verbose_name_plural = _("star types")
+
+    def __str__(self):
+        return self.name
+
+
+class StarCondition(models.Model):
+    """One test a village must pass for a star: a metric's rate or count compared with a threshold."""
+
+    star_type = models.ForeignKey(StarType, verbose_name=_("star"), on_delete=models.CASCADE, related_name="conditions")
+    metric = models.CharField(_("metric"), max_length=64)
+    measure = models.CharField(_("measure"), max_length=10, choices=Measure.choices, default=Measure.RATE)
+    comparison = models.CharField(_("comparison"), max_length=3, choices=Comparison.choices)
+    threshold = models.DecimalField(_("threshold"), max_digits=14, decimal_places=4)
+    label = models.CharField(_("label"), max_length=60, help_text=_("How the reason names it, e.g. 按期办结率."))
+    unit = models.CharField(_("unit"), max_length=8, blank=True, help_text=_("% for rates, or 件, 元, 次 …"))
+    no_data_passes = models.BooleanField(
+        _("passes without data"),
+        default=True,
+        help_text=_("Whether the test holds when there is nothing to measure (e.g. no case was due)."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["star_type", "position", "pk"]
+        verbose_name = _("star condition")
+        verbose_name_plural = _("star conditions")
+
+    def __str__(self):
+        return f"{self.label} {self.get_comparison_display()} {self.threshold}"
+
+
+class StarProposalQuerySet(ScopedQuerySet):
+    scope_field = "division__code"
+
+
+class StarProposal(models.Model):
+    """What the platform's own data says of one star for one village and year, with the reason for it."""
+
+    division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    star_type = models.ForeignKey(StarType, verbose_name=_("star"), on_delete=models.PROTECT, related_name="+")
+    earned = models.BooleanField(_("earned"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    summary = models.TextField(_("summary"))
+    rule_version = models.CharField(_("rule version"), max_length=20)
+    run = models.ForeignKey(TallyRun, verbose_name=_("tally run"), on_delete=models.CASCADE, related_name="+")
+
+    objects = StarProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["division_id", "star_type__position"]
+        verbose_name = _("star proposal")
+        verbose_name_plural = _("star proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["division", "year", "star_type"], name="%(app_label)s_%(class)s_unique"),
+        ]
+
+    def __str__(self):
+        return self.summary
+
+
+class StarAwardQuerySet(ScopedQuerySet):
+    scope_field = "division__code"
+
+
+class StarAward(models.Model):
+    """The award flow of one star for one village and year: village applies → township first review → county
+    decides → public notice → awarded. A star held last year and not this year is recorded as removed (摘星)."""
+
+    division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="stars")
+    year = models.PositiveSmallIntegerField(_("year"))
+    star_type = models.ForeignKey(StarType, verbose_name=_("star"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=StarStatus.choices, default=StarStatus.APPLIED)
+    proposed = models.BooleanField(_("proposed by the data"), null=True)
+    application_note = models.TextField(_("application"), blank=True)
+    township_opinion = models.TextField(_("township opinion"), blank=True)
+    decision = models.CharField(_("county decision"), max_length=10, choices=CountyDecision.choices, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    notice_from = models.DateField(_("notice from"), null=True, blank=True)
+    notice_until = models.DateField(_("notice until"), null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = StarAwardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["division_id", "year", "star_type__position"]
+        verbose_name = _("star award")
+        verbose_name_plural = _("star awards")
+        constraints = [
+            models.UniqueConstraint(fields=["division", "year", "star_type"], name="%(app_label)s_%(class)s_unique"),
+            models.CheckConstraint(
+                condition=~Q(decision=CountyDecision.CHANGE) | ~Q(decision_reason=""),
+                name="%(app_label)s_%(class)s_change_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.division} {self.year} {self.star_type}"

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import stars
 from .choices import Level
 from .metrics import RULE_VERSION, Figure, Period, registry
 from .models import Division, Snapshot, TallyRun
@@ -34,6 +35,11 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             rows = _compute(county, parsed, run)
             Snapshot.objects.filter(division_code__startswith=county.prefix, period=parsed.key).delete()
             Snapshot.objects.bulk_create(rows, batch_size=2000)
+            if parsed.is_year:
+                year = parsed.start.year
+                stars.replace_proposals(
+                    county=county, year=year, proposals=stars.propose(county=county, year=year, rows=rows, run=run)
+                )
             run.status = TallyRun.Status.SUCCEEDED
             run.rows_written = len(rows)
             run.finished_at = timezone.now()

@@ -11,6 +11,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from villages import stars
+from villages.choices import StarStatus
 from villages.metrics import Period, registry
 from villages.models import Division
 from villages.scopes import can_see
@@ -48,13 +50,13 @@ class StatisticSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
-def parse_division(request) -> Division:
+def parse_division(request, param: str = "division") -> Division:
     """The `division=<code>` parameter: required, and within the user's scope (else 404)."""
-    code = request.query_params.get("division", "")
+    code = request.query_params.get(param, "")
     if not code:
-        raise ValidationError({"division": [_("Give the division's 12-digit code.")]})
+        raise ValidationError({param: [_("Give the division's 12-digit code.")]})
     if not (len(code) == 12 and code.isdigit()):
-        raise ValidationError({"division": [_("A division code is exactly 12 digits.")]})
+        raise ValidationError({param: [_("A division code is exactly 12 digits.")]})
     if not can_see(request.user, code):
         raise NotFound
     division = Division.objects.filter(code=code).first()
@@ -125,3 +127,45 @@ def _flat(data):
     columns = ["code", "name", "level", "numerator", "denominator", "rate"]
     figures = ([data["division"]] if data["division"] else []) + data["children"]
     return {"columns": columns, "rows": [[f[c] for c in columns] for f in figures]}
+
+
+class StarsStatsView(APIView):
+    """Five-star branches for `division=<code>` and each child in `year=<YYYY>`: villages at each star level and
+    per star type, awarded and proposed. With `village=<code>`: that village's stars, each awarded or proposed,
+    with the reasons."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("division", OpenApiTypes.STR, description="12-digit division code"),
+            OpenApiParameter("village", OpenApiTypes.STR, description="12-digit village code (per-star detail)"),
+            OpenApiParameter("year", OpenApiTypes.INT, description="default: this year"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        year_text = request.query_params.get("year") or str(Period.current_year().start.year)
+        if not (year_text.isdigit() and len(year_text) == 4):
+            raise ValidationError({"year": [_("A year is four digits, e.g. 2026.")]})
+        year = int(year_text)
+        if request.query_params.get("village"):
+            village = parse_division(request, param="village")
+            if not village.is_village:
+                raise ValidationError({"village": [_("This code is not a village or community.")]})
+            rows = stars.village_stars(village=village, year=year)
+            return Response({
+                "village": village.code, "name": village.name, "year": year,
+                "stars": [
+                    {
+                        "code": r["star"].code, "name": r["star"].name,
+                        "awarded": bool(r["award"] and r["award"].status == StarStatus.AWARDED),
+                        "status": r["award"].status if r["award"] else None,
+                        "proposed": r["proposal"].earned if r["proposal"] else None,
+                        "reasons": r["proposal"].reasons if r["proposal"] else [],
+                        "summary": r["proposal"].summary if r["proposal"] else "",
+                        "change": r["change"],
+                    }
+                    for r in rows
+                ],
+            })  # fmt: skip
+        division = parse_division(request)
+        return Response({"year": year, **stars.star_counts(division=division, year=year)})

@@ -288,7 +288,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='post',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('committee', 'party'), ('title__in', {'deputy_secretary', 'member', 'secretary'})), models.Q(('committee', 'villagers'), ('title__in', {'chair', 'deputy_chair', 'member'})), models.Q(('committee', 'supervision'), ('title__in', {'member', 'supervision_chair'})), _connector='OR'), name='villages_post_title_fits_committee', violation_error_message='This committee has no such post.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('committee', 'party'), ('title__in', ['deputy_secretary', 'member', 'secretary'])), models.Q(('committee', 'villagers'), ('title__in', ['chair', 'deputy_chair', 'member'])), models.Q(('committee', 'supervision'), ('title__in', ['member', 'supervision_chair'])), _connector='OR'), name='villages_post_title_fits_committee', violation_error_message='This committee has no such post.'),
         ),
         migrations.AddConstraint(
             model_name='adjustment',
