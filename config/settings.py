@@ -181,6 +181,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# The year the county's five-star campaign began: targets are three stars in two years, five in three.
+SHANZHI_STAR_PLAN_START = env.int("SHANZHI_STAR_PLAN_START", default=2024)
+
 # API tokens live this long unless the client asks for less.
 SHANZHI_TOKEN_TTL = timedelta(days=env.int("SHANZHI_TOKEN_TTL_DAYS", default=30))
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Adjustment, ApiToken, Cadre, Division, Post, UserScope
+from .models import Adjustment, ApiToken, Cadre, Division, Post, StarCondition, StarType, TallyRun, UserScope
 from .scopes import is_unrestricted, scope_q
 
 
@@ -106,3 +106,39 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class StarConditionInline(admin.TabularInline):
+    model = StarCondition
+    extra = 0
+    fields = ["position", "label", "metric", "measure", "comparison", "threshold", "unit", "no_data_passes"]
+
+
+@admin.register(StarType)
+class StarTypeAdmin(SimpleHistoryAdmin):
+    """The county's five-star rules: each star's conditions are data, changed here and kept in history."""
+
+    list_display = ["name", "code", "star_set", "position", "capstone", "department", "active"]
+    list_filter = ["star_set", "active"]
+    inlines = [StarConditionInline]
+
+
+@admin.register(TallyRun)
+class TallyRunAdmin(admin.ModelAdmin):
+    """When each county's figures were computed, under which rules, and how it went (read-only)."""
+
+    list_display = ["county", "period", "status", "started_at", "finished_at", "rows_written", "rule_version"]
+    list_filter = ["status", "period"]
+    readonly_fields = [f.name for f in TallyRun._meta.fields]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(scope_q(request.user, "county__code"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,3 +7,4 @@ class VillagesConfig(AppConfig):
     verbose_name = _("Villages")
     # Work that spans apps (the demo data) finds each app's part through this dotted path, in app order.
     demo_loader = "villages.demo.load"
+    division_sections = [("villages:stars", _("Five-star branches"), {"county", "township", "village"})]

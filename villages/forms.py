@@ -91,3 +91,39 @@ class LedgerImportForm(BootstrapMixin, forms.Form):
 
 class SearchForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
+
+
+class StarApplyForm(BootstrapMixin, forms.Form):
+    star_type = forms.ModelChoiceField(label=_("Star"), queryset=None)
+    note = forms.CharField(label=_("Application"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, star_types=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["star_type"].queryset = star_types
+
+
+class StarTownshipForm(BootstrapMixin, forms.Form):
+    support = forms.TypedChoiceField(
+        label=_("Township opinion"), coerce=lambda v: v == "yes",
+        choices=[("yes", _("Support and report to the county")), ("no", _("Do not support"))],
+    )  # fmt: skip
+    opinion = forms.CharField(label=_("Opinion"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StarCountyForm(BootstrapMixin, forms.Form):
+    award_star = forms.TypedChoiceField(
+        label=_("County decision"), coerce=lambda v: v == "yes",
+        choices=[("yes", _("Award the star")), ("no", _("Do not award"))],
+    )  # fmt: skip
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
+        help_text=_("Required when the decision differs from the data's proposal."),
+    )  # fmt: skip
+
+
+class StarNoticeForm(BootstrapMixin, forms.Form):
+    start = forms.DateField(label=_("Public notice starts"), widget=DateInput())
+
+
+class StarRemoveForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason for removing the star"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import star_views, views
 
 app_name = "villages"
 
@@ -10,6 +10,13 @@ urlpatterns = [
     path("divisions/<str:code>/ledger/divisions.xlsx", views.division_ledger, name="division_ledger"),
     path("divisions/<str:code>/ledger/cadres.xlsx", views.cadre_ledger, name="cadre_ledger"),
     path("divisions/<str:code>/import/", views.ledger_import, name="import"),
+    path("divisions/<str:code>/stars/", star_views.division_stars, name="stars"),
+    path("divisions/<str:code>/stars/apply/", star_views.star_apply, name="star_apply"),
+    path("stars/<int:pk>/township/", star_views.star_township_review, name="star_township"),
+    path("stars/<int:pk>/county/", star_views.star_county_decide, name="star_county"),
+    path("stars/<int:pk>/notice/", star_views.star_publish_notice, name="star_notice"),
+    path("stars/<int:pk>/award/", star_views.star_confirm, name="star_award"),
+    path("stars/<int:pk>/remove/", star_views.star_remove, name="star_remove"),
     path("cadres/<int:pk>/", views.cadre_detail, name="cadre"),
     path("cadres/<int:pk>/edit/", views.cadre_edit, name="cadre_edit"),
     path("cadres/<int:pk>/posts/", views.post_add, name="post_add"),

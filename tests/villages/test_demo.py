@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 
+from villages import demo as villages_demo
 from villages.choices import Committee, Level, PostTitle, Role
 from villages.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_plan
 from villages.models import Cadre, Division, Post, UserScope
@@ -91,7 +92,7 @@ def test_demo_loads_once(django_assert_max_num_queries):
     before = counts()
     # Nothing to add: a handful of lookups, never a query per village.
     with django_assert_max_num_queries(10):
-        load_demo()
+        villages_demo.load(io.StringIO())
     assert counts() == before
 
 

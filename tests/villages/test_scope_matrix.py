@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from villages import urls as html_urls
 from villages.api import urls as api_urls
 from villages.choices import AdjustmentKind
-from villages.models import Cadre, Division, Post
+from villages.models import Cadre, Division, Post, StarAward, StarType
 from villages.services import api_token_create, cadre_adjust
 from villages.urls import urlpatterns
 
@@ -40,6 +40,15 @@ HTML_VIEWS = {
     "villages:cadre_edit": ("cadre", "edit", "get"),
     "villages:post_add": ("cadre", "edit", "post"),
     "villages:post_adjust": ("post", "edit", "get"),
+    "villages:stars": ("code", "read", "get"),
+    # The award flow: posts that the service refuses by role or state come back as a redirect with a message;
+    # out of scope is 404 before anything else.
+    "villages:star_apply": ("code", {"village", "township"}, "post"),
+    "villages:star_township": ("award", {"township"}, "post"),
+    "villages:star_county": ("award", {"county"}, "post"),
+    "villages:star_notice": ("award", {"county"}, "post"),
+    "villages:star_award": ("award", {"county"}, "post"),
+    "villages:star_remove": ("award", {"county"}, "post"),
 }
 API_DETAILS = {
     "division-detail": "code",
@@ -91,6 +100,9 @@ def places(tree):
         for where, code in (("in", inside), ("out", outside)):
             objs = _objects(code)
             objs["adjustment"] = objs["village"].adjustments.first().pk
+            objs["award"] = StarAward.objects.get_or_create(
+                division=objs["village"], year=2026, star_type=StarType.objects.get(code="strong_branch")
+            )[0].pk
             result[role][where] = objs
     return result
 
@@ -117,6 +129,8 @@ def test_html_view_scope(client, tree, places, role, name):
         response = getattr(client, method)(url)
         if where == "out":
             expected = 404
+        elif isinstance(access, set):
+            expected = 302 if role in access else 403
         elif access == "read" or role in EDITORS:
             expected = 302 if method == "post" else 200
         else:

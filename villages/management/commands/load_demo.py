@@ -1,9 +1,13 @@
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from villages.choices import Level
 from villages.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from villages.models import Division
+from villages.snapshots import tally_county
 
 
 class Command(BaseCommand):
@@ -21,8 +25,19 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"{config.label}: loading demo data")
             import_string(path)(self.stdout)
+        self._tally()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_accounts()
+
+    def _tally(self):
+        # The dashboards read the tallies' snapshots: compute them now, as beat would, so the demo's figures
+        # come out of the same code as production's.
+        today = timezone.localdate()
+        periods = [str(today.year), f"{today.year}-{today.month:02d}"]
+        for code in Division.objects.filter(level=Level.COUNTY).values_list("code", flat=True):
+            for period in periods:
+                run = tally_county(county_code=code, period=period)
+                self.stdout.write(f"tally {code} {period}: {run.rows_written} figures")
 
     def _print_accounts(self):
         width = max(len(username) for username, _ in DEMO_ACCOUNTS)
