@@ -62,7 +62,13 @@ API_DETAILS = {
     "adjustment-detail": "adjustment",
 }
 API_LISTS = {"division-list", "cadre-list", "post-list", "adjustment-list"}
-API_OTHER = {"auth-token", "stats-index", "stats-metric", "stats-stars"}  # tested in test_api.py and test_stats_api.py
+API_OTHER = {
+    "auth-token",
+    "stats-index",
+    "stats-metric",
+    "stats-stars",
+    "stats-watch",
+}  # tested in test_api.py and test_stats_api.py
 
 
 def _objects(code):

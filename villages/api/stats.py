@@ -17,6 +17,7 @@ from villages.metrics import Period, registry
 from villages.models import Division
 from villages.scopes import can_see
 from villages.stats import figure_table
+from villages.watch import watch_list
 
 from .renderers import CSVRenderer, XLSXRenderer
 
@@ -169,3 +170,20 @@ class StarsStatsView(APIView):
             })  # fmt: skip
         division = parse_division(request)
         return Response({"year": year, **stars.star_counts(division=division, year=year)})
+
+
+class WatchListView(APIView):
+    """Villages under `division=<code>` that need attention in `period=<YYYY|YYYY-MM>`, with the facts."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("division", OpenApiTypes.STR, required=True, description="12-digit division code"),
+            OpenApiParameter("period", OpenApiTypes.STR, description="YYYY or YYYY-MM; default this year"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        division = parse_division(request)
+        period = parse_period(request)
+        return Response({"division": division.code, "period": period,
+                         "villages": watch_list(division=division, period=period)})  # fmt: skip

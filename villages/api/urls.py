@@ -14,6 +14,7 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("stats/", stats.StatsIndexView.as_view(), name="stats-index"),
     path("stats/stars/", stats.StarsStatsView.as_view(), name="stats-stars"),
+    path("stats/watch/", stats.WatchListView.as_view(), name="stats-watch"),
     path("stats/metrics/<str:key>/", stats.MetricStatsView.as_view(), name="stats-metric"),
     *router.urls,
 ]
