@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_htmx",
+    "csp",
     "villages",
     "reviews",
     "grids",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -180,6 +182,31 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Content Security Policy: scripts only from our own files (no inline script anywhere); styles from our files
+# plus inline style attributes (progress bars, map legends), which cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Failed logins (browser and API token) allowed per account and per address before a pause.
+SHANZHI_LOGIN_FAILURES = env.int("SHANZHI_LOGIN_FAILURES", default=5)
+SHANZHI_LOGIN_FAILURES_PER_ADDRESS = env.int("SHANZHI_LOGIN_FAILURES_PER_ADDRESS", default=50)
+SHANZHI_LOGIN_LOCKOUT_MINUTES = env.int("SHANZHI_LOGIN_LOCKOUT_MINUTES", default=15)
 
 # The year the county's five-star campaign began: targets are three stars in two years, five in three.
 SHANZHI_STAR_PLAN_START = env.int("SHANZHI_STAR_PLAN_START", default=2024)

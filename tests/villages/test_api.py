@@ -150,3 +150,36 @@ def test_api_answers_in_the_request_language(db):
     en = api.get(reverse("division-list"), HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
     assert en == "Authentication credentials were not provided."
     assert zh != en
+
+
+def test_repeated_failed_logins_lock_the_account_for_a_while(client, tree, settings):
+    settings.SHANZHI_LOGIN_FAILURES = 3
+    for _ in range(3):
+        response = client.post(reverse("login"), {"username": "t_county", "password": "wrong"})
+        assert response.status_code == 200
+    # Even the right password is refused now, in the browser and for a token.
+    response = client.post(reverse("login"), {"username": "t_county", "password": PASSWORD})
+    assert response.status_code == 200 and not response.wsgi_request.user.is_authenticated
+    assert "15" in response.content.decode()
+    api = APIClient().post(reverse("auth-token"), {"username": "t_county", "password": PASSWORD}, format="json")
+    assert api.status_code == 429
+
+
+def test_a_success_clears_the_account_counter(client, tree, settings):
+    settings.SHANZHI_LOGIN_FAILURES = 3
+    for _ in range(2):
+        client.post(reverse("login"), {"username": "t_village", "password": "wrong"})
+    assert client.post(reverse("login"), {"username": "t_village", "password": PASSWORD}).status_code == 302
+    client.logout()
+    client.post(reverse("login"), {"username": "t_village", "password": "wrong"})
+    assert client.post(reverse("login"), {"username": "t_village", "password": PASSWORD}).status_code == 302
+
+
+def test_pages_carry_a_strict_content_security_policy(client, tree):
+    client.force_login(tree.users.county)
+    response = client.get(reverse("villages:division", args=["411103000000"]))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert "<script>" not in response.content.decode()
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200 and "<script>" not in docs.content.decode().replace(" ", "")

@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -13,6 +14,7 @@ from villages.history import history_entries
 from villages.models import ApiToken, Cadre, Division, Post
 from villages.scopes import sees_personal_data
 from villages.services import api_token_create, api_token_revoke
+from villages.throttle import LOCKED_MESSAGE, client_address, is_locked, record_failure, record_success
 
 from . import filters, serializers
 from .authentication import ExpiringTokenAuthentication
@@ -120,9 +122,14 @@ class TokenView(APIView):
     def post(self, request):
         body = serializers.TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        user = authenticate(request, username=body.validated_data["username"], password=body.validated_data["password"])
+        username, address = body.validated_data["username"], client_address(request)
+        if is_locked(username, address):
+            raise Throttled(detail=LOCKED_MESSAGE % {"minutes": settings.SHANZHI_LOGIN_LOCKOUT_MINUTES})
+        user = authenticate(request, username=username, password=body.validated_data["password"])
         if user is None:
+            record_failure(username, address)
             raise AuthenticationFailed(_("The username or password is wrong."))
+        record_success(username)
         token, raw = api_token_create(user=user)
         return Response({"token": raw, "expires": token.expires_at}, status=status.HTTP_201_CREATED)
 
