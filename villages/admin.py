@@ -5,7 +5,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Adjustment, ApiToken, Cadre, Division, Post, StarCondition, StarType, TallyRun, UserScope
+from .models import (
+    Adjustment,
+    ApiToken,
+    Cadre,
+    Division,
+    PersonalDataAccess,
+    Post,
+    StarCondition,
+    StarType,
+    TallyRun,
+    UserScope,
+)
 from .scopes import is_unrestricted, scope_q
 
 
@@ -133,6 +144,31 @@ class TallyRunAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(scope_q(request.user, "county__code"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """The log of who saw full personal data: readable by system administrators, changeable by nobody."""
+
+    list_display = ["at", "user", "model", "context", "path"]
+    list_filter = ["context", "model"]
+    search_fields = ["user__username", "path"]
+    readonly_fields = ["at", "user", "model", "object_ids", "context", "path"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

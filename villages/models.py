@@ -629,3 +629,29 @@ class StarAward(models.Model):
 
     def __str__(self):
         return f"{self.division} {self.year} {self.star_type}"
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw full ID or phone numbers, when, of which records, and where (page, API, export). Append-only."""
+
+    class Context(models.TextChoices):
+        PAGE = "page", _("Page")
+        API = "api", _("API")
+        EXPORT = "export", _("Export")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    model = models.CharField(_("record type"), max_length=60)
+    object_ids = models.JSONField(_("records"), default=list)
+    context = models.CharField(_("where"), max_length=8, choices=Context.choices)
+    path = models.CharField(_("address"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+
+    def __str__(self):
+        return f"{self.user} {self.at:%Y-%m-%d %H:%M} {self.model} ×{len(self.object_ids)}"

@@ -23,6 +23,7 @@ from .ledgers import (
     divisions_import,
 )
 from .models import Cadre, Division, Post
+from .personal_data import log_full_access
 from .scopes import get_visible_or_404, has_role, require_role, sees_personal_data
 from .sections import division_sections
 
@@ -56,9 +57,12 @@ def division_detail(request, code):
     }
     if division.is_village:
         posts = selectors.village_committees(division=division)["posts"]
+        cadres = list(selectors.cadre_list(user=request.user, division=division).order_by("name"))
+        if context["full_personal_data"]:
+            log_full_access(user=request.user, records=cadres, context="page", request=request)
         context.update(
             committees=[(c, label, [p for p in posts if p.committee == c]) for c, label in Committee.choices],
-            cadres=selectors.cadre_list(user=request.user, division=division).order_by("name"),
+            cadres=cadres,
             adjustments=selectors.adjustment_list(user=request.user, division=division)[:50],
         )
         return render(request, "villages/village_detail.html", context)
@@ -87,6 +91,8 @@ def _breadcrumbs(user, division):
 def cadre_detail(request, pk):
     cadre = get_visible_or_404(Cadre.objects.select_related("division"), request.user, pk=pk)
     full = sees_personal_data(request.user, cadre.division.code)
+    if full:
+        log_full_access(user=request.user, records=[cadre], context="page", request=request)
     return render(
         request,
         "villages/cadre_detail.html",
@@ -127,6 +133,8 @@ def cadre_edit(request, pk):
     require_role(request.user, cadre.division.code, CADRE_EDITOR_ROLES)
     full = sees_personal_data(request.user, cadre.division.code)
     form = CadreForm(request.POST or None, instance=cadre)
+    if full and request.method == "GET":
+        log_full_access(user=request.user, records=[cadre], context="page", request=request)
     if not full:
         # Who may not read the full numbers may not see them pre-filled either; blank keeps the stored value.
         for field in ("phone", "id_number"):
@@ -206,7 +214,11 @@ def cadre_ledger(request, code):
         .filter(active=True)
         .order_by("division__code", "name")
     )
-    rows = cadre_ledger_rows(cadres, full_personal_data=sees_personal_data(request.user, division.code))
+    full = sees_personal_data(request.user, division.code)
+    cadres = list(cadres)
+    if full:
+        log_full_access(user=request.user, records=cadres, context="export", request=request)
+    rows = cadre_ledger_rows(cadres, full_personal_data=full)
     return xlsx_response(f"{division.name}-村干部台账.xlsx", [(division.name, list(CADRE_COLUMNS), rows)])
 
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from villages import selectors
 from villages.history import history_entries
 from villages.models import ApiToken, Cadre, Division, Post
+from villages.personal_data import log_full_access
 from villages.scopes import sees_personal_data
 from villages.services import api_token_create, api_token_revoke
 from villages.throttle import LOCKED_MESSAGE, client_address, is_locked, record_failure, record_success
@@ -27,6 +28,22 @@ class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         return self.queryset.visible_to(self.request.user)
 
 
+class PersonalDataLogMixin:
+    """Logs the rows of a response that carried full personal data (the serializer decides per row)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        shown = getattr(self, "_full_personal_data_shown", None)
+        if shown:
+            log_full_access(user=request.user, records=shown, context="api", request=request)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        self._full_personal_data_shown = []
+        context["full_personal_data_shown"] = self._full_personal_data_shown
+        return context
+
+
 class HistoryMixin:
     @extend_schema(responses=serializers.HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -34,12 +51,14 @@ class HistoryMixin:
         """Every change to this record: who, when, and each field's old and new value."""
         obj = self.get_object()
         full = sees_personal_data(request.user, obj.division.code if hasattr(obj, "division") else obj.code)
+        if full:
+            log_full_access(user=request.user, records=[obj], context="api", request=request)
         return Response(
             serializers.HistoryEntrySerializer(history_entries(obj, full_personal_data=full), many=True).data
         )
 
 
-class DivisionViewSet(HistoryMixin, ScopedReadOnlyViewSet):
+class DivisionViewSet(PersonalDataLogMixin, HistoryMixin, ScopedReadOnlyViewSet):
     """Divisions keyed by their 12-digit code. Filter with `parent=<code>`, `level=`, `q=` (name or code)."""
 
     queryset = Division.objects.all()
@@ -77,7 +96,7 @@ class DivisionViewSet(HistoryMixin, ScopedReadOnlyViewSet):
         return self.get_paginated_response(serializers.PostSerializer(page, many=True).data)
 
 
-class CadreViewSet(HistoryMixin, ScopedReadOnlyViewSet):
+class CadreViewSet(PersonalDataLogMixin, HistoryMixin, ScopedReadOnlyViewSet):
     queryset = Cadre.objects.all()
     serializer_class = serializers.CadreSerializer
     filterset_class = filters.CadreFilter

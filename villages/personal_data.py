@@ -1,0 +1,17 @@
+"""Every showing of full personal data (ID numbers, phones) is logged: who, when, which records, where."""
+
+from .models import PersonalDataAccess
+
+
+def log_full_access(*, user, records, context: str, request=None) -> None:
+    """Record that ``user`` was shown the full personal data of ``records`` (one row for the whole view)."""
+    ids = [r.pk for r in records if getattr(r, "phone", "") or getattr(r, "id_number", "")]
+    if not ids:
+        return
+    PersonalDataAccess.objects.create(
+        user=user,
+        model=records[0]._meta.label,
+        object_ids=ids,
+        context=context,
+        path=request.get_full_path()[:300] if request is not None else "",
+    )
