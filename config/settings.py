@@ -96,7 +96,13 @@ if PRODUCTION and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 REDIS_URL = env.str("REDIS_URL", default="" if not PRODUCTION else environ.Env.NOTSET)
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "villages.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -227,8 +233,17 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = False  # per task: only idempotent tasks opt in
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tallies: a worker takes one at a time
 # A message taken by a worker that dies unacknowledged goes back to the queue after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# Short socket timeouts: when Redis is away a web request gives up publishing at once (the outbox keeps the
+# request, see villages.snapshots.request_recompute) instead of hanging.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BEAT_SCHEDULE = {
+    # Recompute requests that could not be published when they were made (Redis was away) go out now.
+    "publish-tally-requests": {"task": "villages.publish_tally_requests", "schedule": 60.0},
     # The year and the current month for every county; each county is its own task.
     "tally-all-counties": {
         "task": "villages.tally_all_counties",

@@ -655,3 +655,27 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.at:%Y-%m-%d %H:%M} {self.model} ×{len(self.object_ids)}"
+
+
+class TallyRequest(models.Model):
+    """An outbox row: a recompute of one county and period, asked for in the same transaction as the change
+    that needs it, and done when a tally of that county and period has started after it. If the broker is away
+    when it is asked for, the periodic publisher sends it later: nothing is lost."""
+
+    county = models.ForeignKey(Division, verbose_name=_("county"), on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("period"), max_length=7)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+        verbose_name = _("tally request")
+        verbose_name_plural = _("tally requests")
+        indexes = [
+            # The publisher's sweep: WHERE done_at IS NULL ORDER BY requested_at
+            models.Index(fields=["done_at", "requested_at"], name="villages_tallyreq_pending"),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.period} {self.requested_at:%Y-%m-%d %H:%M}"

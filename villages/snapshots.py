@@ -1,7 +1,11 @@
 """Running the tallies: every registered metric for one county and period, written as one snapshot set."""
 
+import datetime
 import logging
+import socket
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,7 +14,7 @@ from django.utils.translation import gettext as _
 from . import stars
 from .choices import Level
 from .metrics import RULE_VERSION, Figure, Period, registry
-from .models import Division, Snapshot, TallyRun
+from .models import Division, Snapshot, TallyRequest, TallyRun
 from .stats import publish_version
 
 logger = logging.getLogger(__name__)
@@ -28,6 +32,12 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
         raise ValidationError(_("No county has the code %(code)s.") % {"code": county_code})
     parsed = Period.parse(period)
     run = TallyRun.objects.create(county=county, period=parsed.key, rule_version=RULE_VERSION, task_id=task_id)
+    # Requests made before this run started are answered by it.
+    answered = list(
+        TallyRequest.objects.filter(
+            county=county, period=parsed.key, done_at__isnull=True, requested_at__lte=run.started_at
+        ).values_list("pk", flat=True)
+    )
     try:
         with transaction.atomic():
             # Serialises concurrent runs for this county (PostgreSQL row lock; SQLite serialises writers anyway).
@@ -44,6 +54,7 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             run.rows_written = len(rows)
             run.finished_at = timezone.now()
             run.save(update_fields=["status", "rows_written", "finished_at"])
+            TallyRequest.objects.filter(pk__in=answered).update(done_at=run.finished_at)
     except Exception as exc:
         TallyRun.objects.filter(pk=run.pk).update(
             status=TallyRun.Status.FAILED, finished_at=timezone.now(), error=repr(exc)[:2000]
@@ -90,9 +101,54 @@ def latest_run(county_code: str, period: str) -> TallyRun | None:
     )
 
 
-def request_recompute(*, county_code: str, period: str | None = None) -> None:
-    """Ask for a fresh tally of one county once the current transaction commits (never before)."""
+def request_recompute(*, county_code: str, period: str | None = None) -> TallyRequest:
+    """Ask for a fresh tally of one county, as part of the caller's transaction.
+
+    The request is a row (the outbox), so it commits or rolls back with the change that needs it; after the
+    commit it is published to the broker. If the broker is away the row waits and the periodic publisher sends
+    it later.
+    """
+    period = period or Period.current_year().key
+    county = Division.objects.only("pk").get(code=county_code[:6].ljust(12, "0"))
+    request = TallyRequest.objects.create(county=county, period=period)
+    transaction.on_commit(lambda: publish_requests(ids=[request.pk]))
+    return request
+
+
+def _broker_reachable() -> bool:
+    """A quick TCP check of the broker, because the Redis client's own retries take seconds to give up on a
+    server that is down, and a save must not wait that long. In-process brokers (embedded mode) always answer."""
+    url = urlsplit(settings.CELERY_BROKER_URL)
+    if url.scheme not in ("redis", "rediss"):
+        return True
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), timeout=0.3):
+            return True
+    except OSError:
+        return False
+
+
+def publish_requests(*, ids: list[int] | None = None, older_than: datetime.timedelta | None = None) -> int:
+    """Send pending tally requests to the broker, one task per county and period. Returns how many were sent."""
     from .tasks import tally_county_task
 
-    period = period or Period.current_year().key
-    transaction.on_commit(lambda: tally_county_task.delay(county_code, period))
+    pending = TallyRequest.objects.filter(done_at__isnull=True).select_related("county")
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    if older_than is not None:
+        pending = pending.filter(requested_at__lte=timezone.now() - older_than)
+    sent = 0
+    if not _broker_reachable():
+        logger.warning("broker unreachable; %d tally requests stay queued", len(pending))
+        return 0
+    for county_code, period in sorted({(r.county.code, r.period) for r in pending}):
+        try:
+            tally_county_task.apply_async((county_code, period), retry=False)
+        except Exception as exc:  # the broker is away: the rows stay pending for the next sweep
+            logger.warning("broker unavailable (%s); tally request for %s %s stays queued", exc, county_code, period)
+            continue
+        TallyRequest.objects.filter(county__code=county_code, period=period, done_at__isnull=True).update(
+            published_at=timezone.now()
+        )
+        sent += 1
+    return sent

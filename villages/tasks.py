@@ -1,12 +1,14 @@
 """Celery tasks: thin wrappers that take codes and call the tally runner."""
 
+import datetime
+
 from celery import shared_task
 from django.utils import timezone
 
 from .choices import Level
 from .metrics import Period
 from .models import Division
-from .snapshots import tally_county
+from .snapshots import publish_requests, tally_county
 
 
 # Idempotent (the snapshot is replaced whole), so a task lost with its worker is safely run again.
@@ -38,3 +40,9 @@ def tally_all_counties(period: str | None = None, include_month: bool = True) ->
         for p in periods:
             tally_county_task.delay(code, p)
     return len(codes) * len(periods)
+
+
+@shared_task(name="villages.publish_tally_requests", time_limit=60, soft_time_limit=50)
+def publish_tally_requests() -> int:
+    """Send the recompute requests that could not be published when they were made (Redis was away)."""
+    return publish_requests(older_than=datetime.timedelta(seconds=30))

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from villages import metrics
 from villages.metrics import Figure, Period
-from villages.models import Post, Snapshot, TallyRun
+from villages.models import Post, Snapshot, TallyRequest, TallyRun
 from villages.snapshots import request_recompute, tally_county
 
 
@@ -108,9 +108,19 @@ def test_recompute_is_published_only_on_commit(tree, django_capture_on_commit_ca
         except RuntimeError:
             pass
     assert callbacks == []
+    assert not TallyRequest.objects.exists()
     with django_capture_on_commit_callbacks() as callbacks:
         request_recompute(county_code="411103000000", period="2026")
     assert len(callbacks) == 1
+    assert TallyRequest.objects.get().done_at is None
+
+
+def test_a_tally_answers_the_requests_made_before_it(tree):
+    request = request_recompute(county_code="411103103201", period="2026")  # any code in the county will do
+    assert request.county == tree.yc
+    tally_county(county_code="411103000000", period="2026")
+    request.refresh_from_db()
+    assert request.done_at is not None
 
 
 def test_figures_keep_their_inputs():

@@ -16,7 +16,8 @@ import psycopg2
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from kombu import pools as kombu_pools
 
 from villages.models import Division, Post, Snapshot, TallyRun
 from villages.snapshots import tally_county
@@ -39,12 +40,12 @@ def _test_database_url():
 class Worker:
     """A `celery worker` process on its own queue, against the test database."""
 
-    def __init__(self, queue, *, beat=False, schedule_dir=None):
+    def __init__(self, queue, *, beat=False, schedule_dir=None, redis_url=None):
         self.queue = queue
         env = {
             **os.environ,
             "DATABASE_URL": _test_database_url(),
-            "REDIS_URL": settings.REDIS_URL,
+            "REDIS_URL": redis_url or settings.REDIS_URL,
             "CELERY_VISIBILITY_TIMEOUT": "3",
             "SHANZHI_TALLY_INTERVAL": "2",
             "CONN_MAX_AGE": "0",
@@ -189,3 +190,97 @@ def test_two_concurrent_runs_for_one_county_produce_one_result(worker_tree):
     assert len(rows) == len({(c, m) for c, m, *_ in rows})
     tally_county(county_code="411103000000", period="2026")
     assert _rows() == rows
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on another port, so it can be stopped without touching the shared one."""
+
+    def __init__(self, port):
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                "/usr/bin/redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        _wait(lambda: self._answers(), timeout=10, what="redis to start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def _answers(self):
+        try:
+            return redis.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
+        except redis.RedisError:
+            return False
+
+
+def _point_at(url, settings):
+    """Cache and broker of this process on ``url`` (a real server, up or down)."""
+    from config.celery import app
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "villages.cache.TolerantRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    app.conf.broker_url = url
+    settings.CELERY_BROKER_URL = url
+    # Forget pooled connections to the previous server, as a freshly started process would have none.
+    kombu_pools.reset()
+    app._after_fork()
+
+
+def test_redis_stopped_pages_and_saves_go_on_and_requests_wait(worker_tree, queue, settings, client):
+    from villages.models import TallyRequest
+    from villages.services import cadre_update
+    from villages.snapshots import publish_requests, request_recompute
+
+    private = PrivateRedis(6391)
+    private.start()
+    _point_at(private.url, settings)
+    try:
+        private.stop()
+        client.force_login(worker_tree.users.county)
+        client.get("/divisions/411103000000/")  # warm up templates, so the timing below is Redis's alone
+        started = time.monotonic()
+        page = client.get("/divisions/411103000000/")
+        page_seconds = time.monotonic() - started
+        assert page.status_code == 200
+        started = time.monotonic()
+        with transaction.atomic():
+            cadre_update(actor=worker_tree.users.county, cadre=worker_tree.member.cadre, party_branch="梁庄村党支部")
+            request_recompute(county_code="411103000000", period="2026")
+        save_seconds = time.monotonic() - started
+        assert page_seconds < 2 and save_seconds < 2, (page_seconds, save_seconds)
+        pending = TallyRequest.objects.get()
+        assert pending.published_at is None and pending.done_at is None
+
+        # Redis is back: the sweep publishes the request and a worker on that Redis runs it.
+        private.start()
+        _point_at(private.url, settings)
+        assert publish_requests() == 1
+        worker = Worker(queue, redis_url=private.url)
+        try:
+            _wait(lambda: TallyRequest.objects.filter(done_at__isnull=False).exists(), what="the queued tally")
+        finally:
+            worker.stop()
+    finally:
+        private.stop()
+        _point_at(settings.REDIS_URL, settings)
