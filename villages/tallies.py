@@ -1,6 +1,6 @@
 """The villages app's own metrics: who is in office, and how the two committees are built."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Committee, Level, PostTitle
@@ -48,3 +48,25 @@ def one_shoulder(county, period):
     )
     grouped = rollup(villages, "code", county, villages=Count("pk"), both=Count("pk", filter=Q(both=True)))
     return figures(grouped, "both", "villages")
+
+
+@metric(
+    "villages.village_count",
+    label=_("Villages and communities"),
+    definition=_("Village-level divisions in existence at the end of the period."),
+    kind="count",
+)
+def village_count(county, period):
+    villages = Division.objects.current(period.last_day).filter(level=Level.VILLAGE)
+    return figures(rollup(villages, "code", county, n=Count("pk")), "n")
+
+
+@metric(
+    "villages.households",
+    label=_("Registered households"),
+    definition=_("Households registered in the villages and communities (the divisions' own figure)."),
+    kind="count",
+)
+def households(county, period):
+    villages = Division.objects.current(period.last_day).filter(level=Level.VILLAGE)
+    return figures(rollup(villages, "code", county, n=Sum("households")), "n")

@@ -6,11 +6,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
 from .choices import CADRE_EDITOR_ROLES, Committee, Role
+from .dashboard import app_panels, dashboard
+from .dashboard import table_rows as dashboard_table_rows
 from .excel import RowErrors, xlsx_response
 from .forms import AdjustmentForm, CadreForm, LedgerImportForm, PostForm, SearchForm
 from .history import history_entries
@@ -22,6 +25,7 @@ from .ledgers import (
     division_ledger_rows,
     divisions_import,
 )
+from .metrics import Period
 from .models import Cadre, Division, Post
 from .personal_data import log_full_access
 from .scopes import get_visible_or_404, has_role, require_role, sees_personal_data
@@ -70,15 +74,40 @@ def division_detail(request, code):
     q = form.cleaned_data["q"] if form.is_valid() else ""
     children = selectors.division_children_with_counts(division=division, q=q)
     page = Paginator(children, 50).get_page(request.GET.get("page"))
+    context.update(form=form, q=q, page=page)
+    if request.htmx:
+        return render(request, "villages/_children.html", context)
+    period = _period(request)
+    board = dashboard(division=division, period=period)
+    if request.GET.get("format") == "xlsx":
+        columns, rows = dashboard_table_rows(board)
+        return xlsx_response(f"{division.name}-{period}.xlsx", [(period, columns, rows)])
     context.update(
-        form=form,
-        q=q,
-        page=page,
         village_count=selectors.village_count_below(division),
         can_import=has_role(request.user, division.code, {Role.COUNTY_OFFICIAL}),
+        board=board,
+        panels=app_panels(division=division, period=period, request=request),
+        periods=_period_choices(),
     )
-    template = "villages/_children.html" if request.htmx else "villages/division_detail.html"
-    return render(request, template, context)
+    return render(request, "villages/division_detail.html", context)
+
+
+def _period(request) -> str:
+    try:
+        return Period.parse(request.GET.get("period", "")).key
+    except ValueError:
+        return Period.current_year().key
+
+
+def _period_choices() -> list[str]:
+    today = timezone.localdate()
+    years = [str(today.year - i) for i in range(3)]
+    months = []
+    year, month = today.year, today.month
+    for _i in range(12):
+        months.append(f"{year}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return years + months
 
 
 def _breadcrumbs(user, division):

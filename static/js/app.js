@@ -16,3 +16,35 @@
     }
   });
 })();
+
+// Sortable tables: <table class="sz-sortable">; cells may carry data-sort with the value to sort by.
+(function () {
+  "use strict";
+  document.querySelectorAll("table.sz-sortable").forEach(function (table) {
+    table.querySelectorAll("thead th").forEach(function (th, index) {
+      th.style.cursor = "pointer";
+      th.setAttribute("aria-sort", "none");
+      th.addEventListener("click", function () {
+        var body = table.tBodies[0];
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        var rows = Array.prototype.slice.call(body.rows);
+        function key(row) {
+          var cell = row.cells[index];
+          var holder = cell.querySelector("[data-sort]") || cell;
+          var raw = holder.getAttribute("data-sort");
+          if (raw === null) { raw = cell.textContent.trim(); }
+          var number = parseFloat(raw);
+          return isNaN(number) ? raw : number;
+        }
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b);
+          var result = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y), "zh");
+          return ascending ? result : -result;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+        table.querySelectorAll("thead th").forEach(function (other) { other.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      });
+    });
+  });
+})();

@@ -1,0 +1,65 @@
+import io
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.factories import CadreFactory, PostFactory, division
+from villages.choices import DivisionKind, Level
+from villages.snapshots import tally_county
+
+
+def _grow(tree, n):
+    """n more villages with a secretary each under 裴城镇 and 商桥镇."""
+    for i in range(n):
+        parent = tree.peicheng if i % 2 else tree.shangqiao
+        village = division(f"{parent.code[:9]}{300 + i:03d}", f"新村{i}", Level.VILLAGE, DivisionKind.VILLAGE, parent)
+        PostFactory(cadre=CadreFactory(division=village))
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_dashboard_shows_the_tallied_figures_and_children(client, tree):
+    tally_county(county_code="411103000000", period="2026")
+    client.force_login(tree.users.county)
+    response = client.get(reverse("villages:division", args=["411103000000"]), {"period": "2026"})
+    board = response.context["board"]
+    keys = [f["key"] for f in board["headline"]]
+    assert "villages.cadres_in_office" in keys and "villages.one_shoulder" in keys
+    cadres = next(f for f in board["headline"] if f["key"] == "villages.cadres_in_office")
+    assert cadres["numerator"] == 4 and cadres["per_village"] == round(4 / 3, 1)
+    assert [row["division"].name for row in board["children"]] == ["商桥镇", "裴城镇"]
+    shoulder = next(f for f in board["children"][1]["figures"] if f and f["key"] == "villages.one_shoulder")
+    assert (shoulder["numerator"], shoulder["denominator"], shoulder["display"]) == (1, 2, "50.0%")
+    page = response.content.decode()
+    assert "50.0%" in page and "1/2" in page
+
+
+def test_dashboard_table_downloads_as_the_page_shows_it(client, tree):
+    tally_county(county_code="411103000000", period="2026")
+    client.force_login(tree.users.county)
+    response = client.get(reverse("villages:division", args=["411103000000"]), {"period": "2026", "format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == ["商桥镇", "裴城镇"]
+    header = list(rows[0])
+    column = next(i for i, h in enumerate(header) if "一肩挑" in str(h))
+    assert rows[2][column] == 0.5
+
+
+def test_dashboard_query_count_does_not_grow_with_the_county(client, tree):
+    client.force_login(tree.users.county)
+    url = reverse("villages:division", args=["411103000000"]) + "?period=2026"
+    tally_county(county_code="411103000000", period="2026")
+    small, _ = _queries(client, url)
+    _grow(tree, 12)
+    tally_county(county_code="411103000000", period="2026")
+    large, response = _queries(client, url)
+    assert response.context["village_count"] == 15
+    assert small == large, (small, large)
+    assert large <= 20

@@ -1,0 +1,148 @@
+"""The dashboard of a county or township: headline figures with their trend, the same figures for each child
+division, panels contributed by the domain apps, and the watch list. Everything is read from the tallies'
+snapshots, in a fixed number of queries whatever the size of the county.
+
+Apps contribute panels through their AppConfig: ``dashboard_panels = "<app>.dashboard.panels"``, a function
+``panels(division, period, request) -> list[dict]`` where each dict has a ``title`` and a ``chart`` (an ECharts
+option) and/or a ``table`` (``{"columns": [...], "rows": [[...]]}``).
+"""
+
+from django.apps import apps
+from django.utils.module_loading import import_string
+
+from .metrics import Period, registry
+from .models import Division, Snapshot
+from .watch import watch_list
+
+# The headline figures, in order; a metric no app provides is left out.
+HEADLINES = [
+    "reviews.team_good_or_fair",
+    "petitions.dispute_resolution",
+    "petitions.on_time_completion",
+    "petitions.satisfaction",
+    "grids.requests_on_time",
+    "grids.visit_coverage",
+    "villages.collective_income",
+    "villages.cadres_in_office",
+    "villages.one_shoulder",
+]
+# Counts that are fairer per village (or per 100 households) when divisions differ in size.
+PER_VILLAGE = {"villages.collective_income", "villages.cadres_in_office", "petitions.received"}
+
+
+def _display(spec, value) -> str:
+    if value is None:
+        return "—"
+    if spec.kind == "rate":
+        return f"{value * 100:.1f}%"
+    return f"{value:,}"
+
+
+def _value(spec, numerator, denominator):
+    if spec.kind == "rate":
+        return round(numerator / denominator, 4) if denominator else None
+    return numerator
+
+
+def dashboard(*, division: Division, period: str) -> dict:
+    parsed = Period.parse(period)
+    specs = registry()
+    keys = [k for k in HEADLINES if k in specs]
+    wanted = [*keys, "villages.village_count", "villages.households"]
+    levels = [division.level] + ([division.child_level] if division.child_level else [])
+    rows = (
+        Snapshot.objects.filter(
+            division_code__startswith=division.prefix,
+            metric__in=wanted,
+            period__in=[parsed.key, parsed.previous.key],
+            division__level__in=levels,
+        )
+        .select_related("division")
+        .order_by("division_code")
+    )
+    now: dict[tuple[str, str], Snapshot] = {}
+    before: dict[tuple[str, str], Snapshot] = {}
+    names: dict[str, Division] = {}
+    for s in rows:
+        (now if s.period == parsed.key else before)[(s.division_code, s.metric)] = s
+        names[s.division_code] = s.division
+
+    def figure(code, key):
+        spec = specs[key]
+        current, previous = now.get((code, key)), before.get((code, key))
+        if current is None:
+            return None
+        value = _value(spec, current.numerator, current.denominator)
+        last = _value(spec, previous.numerator, previous.denominator) if previous else None
+        villages = now.get((code, "villages.village_count"))
+        per_village = (
+            round(current.numerator / villages.numerator, 1)
+            if key in PER_VILLAGE and villages and villages.numerator
+            else None
+        )
+        return {
+            "key": key,
+            "label": str(spec.label),
+            "definition": str(spec.definition),
+            "kind": spec.kind,
+            "numerator": current.numerator,
+            "denominator": current.denominator,
+            "value": value,
+            "previous": last,
+            "trend": None if value is None or last is None else (value > last) - (value < last),
+            "per_village": per_village,
+            "display": _display(spec, value),
+            "detail": f"{current.numerator:,}/{current.denominator:,}" if spec.kind == "rate" else "",
+            "previous_display": _display(spec, last) if previous else "",
+            "sort": value if value is not None else -1,
+        }
+
+    headline = [f for f in (figure(division.code, k) for k in keys) if f is not None]
+    children = sorted(
+        (d for code, d in names.items() if code != division.code and d.parent_id == division.pk), key=lambda d: d.code
+    )
+    table = [
+        {
+            "division": child,
+            "villages": getattr(now.get((child.code, "villages.village_count")), "numerator", None),
+            "households": getattr(now.get((child.code, "villages.households")), "numerator", None),
+            "figures": [figure(child.code, f["key"]) for f in headline],
+        }
+        for child in children
+    ]
+    return {
+        "period": parsed,
+        "headline": headline,
+        "children": table,
+        "tallied": bool(now),
+        "watch": watch_list(division=division, period=parsed.key),
+        "villages": getattr(now.get((division.code, "villages.village_count")), "numerator", None),
+    }
+
+
+def app_panels(*, division: Division, period: str, request) -> list[dict]:
+    panels = []
+    for config in apps.get_app_configs():
+        path = getattr(config, "dashboard_panels", None)
+        if path:
+            panels.extend(import_string(path)(division, Period.parse(period), request))
+    return panels
+
+
+def table_rows(data: dict) -> tuple[list[str], list[list]]:
+    """The children table as columns and rows, for the .xlsx download (same figures as the page)."""
+    columns = ["区划代码", "名称", "村(社区)数", "户数"]
+    for f in data["headline"]:
+        columns += (
+            [f"{f['label']}", f"{f['label']} 分子", f"{f['label']} 分母"] if f["kind"] == "rate" else [f["label"]]
+        )
+    rows = []
+    for row in data["children"]:
+        line = [row["division"].code, row["division"].name, row["villages"], row["households"]]
+        for f, head in zip(row["figures"], data["headline"], strict=True):
+            if head["kind"] == "rate":
+                line += [f["value"], f["numerator"], f["denominator"]] if f else [None, None, None]
+            else:
+                line += [f["numerator"] if f else None]
+        rows.append(line)
+    return columns, rows
