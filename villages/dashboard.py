@@ -146,3 +146,38 @@ def table_rows(data: dict) -> tuple[list[str], list[list]]:
                 line += [f["numerator"] if f else None]
         rows.append(line)
     return columns, rows
+
+
+def app_portrait(*, village: Division, request) -> list[dict]:
+    """Sections of a village's portrait contributed by the apps (``portrait_sections`` on the AppConfig): each a
+    dict with a ``title`` and any of ``chart``, ``table``, ``items`` (label, value, url) and ``url``."""
+    sections = []
+    for config in apps.get_app_configs():
+        path = getattr(config, "portrait_sections", None)
+        if path:
+            sections.extend(import_string(path)(village, request))
+    return sections
+
+
+def figures_over_time(*, division: Division, years: int = 3) -> dict:
+    """The headline figures of one division for the last few years, from the snapshots (one query)."""
+    specs = registry()
+    keys = [k for k in HEADLINES if k in specs]
+    this_year = Period.current_year().start.year
+    periods = [str(this_year - i) for i in range(years - 1, -1, -1)]
+    rows = Snapshot.objects.filter(division=division, metric__in=keys, period__in=periods)
+    found = {(s.metric, s.period): s for s in rows}
+    table = []
+    for key in keys:
+        spec = specs[key]
+        cells = []
+        for period in periods:
+            s = found.get((key, period))
+            value = _value(spec, s.numerator, s.denominator) if s else None
+            cells.append(
+                {"display": _display(spec, value) if s else "—",
+                 "detail": f"{s.numerator}/{s.denominator}" if s and spec.kind == "rate" else ""}
+            )  # fmt: skip
+        if any(c["display"] != "—" for c in cells):
+            table.append({"label": str(spec.label), "definition": str(spec.definition), "cells": cells})
+    return {"periods": periods, "rows": table}

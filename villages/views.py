@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
 from .choices import CADRE_EDITOR_ROLES, Committee, Role
-from .dashboard import app_panels, dashboard
+from .dashboard import app_panels, app_portrait, dashboard, figures_over_time
 from .dashboard import table_rows as dashboard_table_rows
 from .excel import RowErrors, xlsx_response
 from .forms import AdjustmentForm, CadreForm, LedgerImportForm, PostForm, SearchForm
@@ -30,6 +30,7 @@ from .models import Cadre, Division, Post
 from .personal_data import log_full_access
 from .scopes import get_visible_or_404, has_role, require_role, sees_personal_data
 from .sections import division_sections
+from .stars import village_stars
 
 
 def apply_form_errors(form, exc: ValidationError) -> None:
@@ -64,10 +65,15 @@ def division_detail(request, code):
         cadres = list(selectors.cadre_list(user=request.user, division=division).order_by("name"))
         if context["full_personal_data"]:
             log_full_access(user=request.user, records=cadres, context="page", request=request)
+        year = timezone.localdate().year
         context.update(
             committees=[(c, label, [p for p in posts if p.committee == c]) for c, label in Committee.choices],
             cadres=cadres,
             adjustments=selectors.adjustment_list(user=request.user, division=division)[:50],
+            stars=village_stars(village=division, year=year),
+            year=year,
+            over_time=figures_over_time(division=division),
+            portrait=app_portrait(village=division, request=request),
         )
         return render(request, "villages/village_detail.html", context)
     form = SearchForm(request.GET)

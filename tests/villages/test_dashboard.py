@@ -63,3 +63,18 @@ def test_dashboard_query_count_does_not_grow_with_the_county(client, tree):
     assert response.context["village_count"] == 15
     assert small == large, (small, large)
     assert large <= 20
+
+
+def test_village_portrait_query_count_does_not_grow(client, tree):
+    client.force_login(tree.users.county)
+    url = reverse("villages:division", args=["411103103201"])
+    tally_county(county_code="411103000000", period="2026")
+    small, response = _queries(client, url)
+    assert "portrait-over-time" in response.content.decode()
+    _grow(tree, 12)
+    for _ in range(5):  # a bigger committee, too
+        PostFactory(cadre=CadreFactory(division=tree.liangzhuang), title="member")
+    tally_county(county_code="411103000000", period="2026")
+    large, _ = _queries(client, url)
+    assert small == large, (small, large)
+    assert large <= 25
