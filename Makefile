@@ -24,7 +24,7 @@ test: install locale/zh_Hans/LC_MESSAGES/django.mo
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run -v0
-	$(PY) -m pytest
+	$(PY) -m pytest -n $${PYTEST_WORKERS:-2}
 
 up: install locale/zh_Hans/LC_MESSAGES/django.mo
 	SHANZHI_ENV=production $(PY) manage.py migrate --noinput
