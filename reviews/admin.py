@@ -1,0 +1,139 @@
+"""The Django admin, scoped like villages/admin.py. Scores and levels change only through the application (its
+services keep the versioning and the state machine); templates not yet in use can be edited here."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from villages.scopes import is_unrestricted, scope_q
+
+from .models import (
+    Campaign,
+    Check,
+    Element,
+    Item,
+    PostRating,
+    Review,
+    ReviewLevel,
+    SampleDraw,
+    ScorecardTemplate,
+    VetoRule,
+    county_scope_q,
+)
+
+
+class TemplatePartAdmin(SimpleHistoryAdmin):
+    """Parts of a template: visible with their template, changeable only while no campaign uses it."""
+
+    template_path = "template"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        visible = ScorecardTemplate.objects.visible_to(request.user).values("pk")
+        return qs.filter(**{f"{self.template_path}__in": visible})
+
+    def _template(self, obj):
+        for part in self.template_path.split("__"):
+            obj = getattr(obj, part)
+        return obj
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and self._template(obj).in_use:
+            return False
+        if obj is not None and self._template(obj).division_id is None and not is_unrestricted(request.user):
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
+
+
+@admin.register(ScorecardTemplate)
+class ScorecardTemplateAdmin(TemplatePartAdmin):
+    template_path = "pk"
+    list_display = ["name", "year", "version", "division", "status"]
+    list_filter = ["status", "year"]
+    raw_id_fields = ["division", "copied_from"]
+
+    def get_queryset(self, request):
+        return ScorecardTemplate.objects.visible_to(request.user)
+
+    def _template(self, obj):
+        return obj
+
+
+@admin.register(Check)
+class CheckAdmin(TemplatePartAdmin):
+    list_display = ["name", "number", "template"]
+
+
+@admin.register(Element)
+class ElementAdmin(TemplatePartAdmin):
+    template_path = "parent_check__template"
+    list_display = ["name", "number", "parent_check"]
+
+
+@admin.register(Item)
+class ItemAdmin(TemplatePartAdmin):
+    list_display = ["number", "content", "max_points", "rule", "note_required", "template"]
+    list_filter = ["rule", "note_required"]
+    search_fields = ["content"]
+    raw_id_fields = ["element"]
+
+
+@admin.register(VetoRule)
+class VetoRuleAdmin(TemplatePartAdmin):
+    list_display = ["name", "grade", "item", "template"]
+    raw_id_fields = ["item"]
+
+
+class ReadOnlyScopedAdmin(SimpleHistoryAdmin):
+    """Records of the review process: shown, changed only through the application."""
+
+    scope_field = "village__code"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(scope_q(request.user, self.scope_field))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyScopedAdmin):
+    list_display = ["name", "division", "template", "start_date", "end_date"]
+
+    def get_queryset(self, request):
+        return Campaign.objects.filter(county_scope_q(request.user, "division__code"))
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyScopedAdmin):
+    list_display = ["village", "campaign", "sampled", "final_grade", "final_stage"]
+    list_filter = ["final_grade", "sampled"]
+    search_fields = ["village__name", "village__code"]
+
+
+@admin.register(ReviewLevel)
+class ReviewLevelAdmin(ReadOnlyScopedAdmin):
+    scope_field = "review__village__code"
+    list_display = ["review", "level", "status", "version", "total_score", "grade", "updated_at"]
+    list_filter = ["level", "status", "grade"]
+
+
+@admin.register(PostRating)
+class PostRatingAdmin(ReadOnlyScopedAdmin):
+    scope_field = "review__village__code"
+    list_display = ["review", "post", "grade", "rated_at"]
+
+
+@admin.register(SampleDraw)
+class SampleDrawAdmin(ReadOnlyScopedAdmin):
+    list_display = ["campaign", "share", "minimum", "seed", "drawn_at"]
+
+    def get_queryset(self, request):
+        return SampleDraw.objects.filter(county_scope_q(request.user, "campaign__division__code"))

@@ -1,0 +1,610 @@
+"""Every write to the reviews app: one function per action, one transaction each, raising ValidationError.
+
+The three levels of a review move draft → submitted; the level above may send a submitted level back
+(returned, with a reason) or reopen it (back to draft, recorded with a reason) as long as the level above
+has not itself been submitted. The village level must be submitted before the township level can be, and the
+township level before the county level. The township may draft its level while the village is still
+assessing itself: on-site visits often come first, and the rule that counts is the order of submissions.
+"""
+
+import datetime
+import secrets
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max, Sum
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from villages.choices import Level
+from villages.models import Division, Post
+from villages.scopes import is_unrestricted, require_role, roles_for
+
+from . import grading, selectors
+from .choices import (
+    COUNTY_ROLES,
+    EDITABLE_STATUSES,
+    POST_RATER_ROLES,
+    STAGE_ROLES,
+    SUPERVISOR_ROLES,
+    Grade,
+    LevelStatus,
+    Stage,
+    TemplateStatus,
+    stage_above,
+    stage_below,
+)
+from .models import (
+    Campaign,
+    Check,
+    Element,
+    Item,
+    ItemScore,
+    PostRating,
+    Review,
+    ReviewLevel,
+    SampleDraw,
+    ScorecardTemplate,
+    VetoRule,
+    require_county_role,
+)
+from .sampling import draw_sample, sample_sizes
+
+TEMPLATE_FIELDS = ("name", "good_min", "fairly_good_min", "average_min")
+ONSITE_FIELDS = ("onsite_visits", "onsite_talks", "onsite_documents", "onsite_notes", "first_evaluation")
+_SMALL_INT_MAX = 32767
+
+
+def _save(instance, *, actor, update_fields=None, reason: str = ""):
+    instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+    instance.full_clean()
+    instance.save(update_fields=update_fields)
+    return instance
+
+
+# Templates
+
+
+def _require_template_owner(actor, template: ScorecardTemplate) -> None:
+    """A county's template is changed by its organization department; the shared one only by an administrator."""
+    if template.division_id is None:
+        if not is_unrestricted(actor):
+            raise PermissionDenied
+        return
+    require_county_role(actor, template.division.code, COUNTY_ROLES)
+
+
+def _refuse_if_in_use(template: ScorecardTemplate) -> None:
+    # The row lock makes a campaign being created on this template wait, or this change wait for it.
+    ScorecardTemplate.objects.select_for_update().filter(pk=template.pk).first()
+    if template.campaigns.exists():
+        raise ValidationError(
+            _("This template is in use by a campaign and cannot be changed. Copy it into a new version instead.")
+        )
+
+
+@transaction.atomic
+def template_update(*, actor, template: ScorecardTemplate, **changes) -> ScorecardTemplate:
+    """The name and the grade cut-offs, while no campaign uses the template."""
+    _require_template_owner(actor, template)
+    unknown = set(changes) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    template = ScorecardTemplate.objects.get(pk=template.pk)
+    _refuse_if_in_use(template)
+    for field, value in changes.items():
+        setattr(template, field, value)
+    _refuse_unreachable(template)
+    return _save(template, actor=actor)
+
+
+def _refuse_unreachable(template: ScorecardTemplate) -> None:
+    maximum = template.items.aggregate(total=Sum("max_points"))["total"] or Decimal(0)
+    if maximum and template.good_min > maximum:
+        message = _("No review can reach %(min)s: the items add up to %(max)s.")
+        raise ValidationError({"good_min": message % {"min": template.good_min, "max": maximum}})
+
+
+@transaction.atomic
+def template_publish(*, actor, template: ScorecardTemplate) -> ScorecardTemplate:
+    """Campaigns can be run only on a published template."""
+    _require_template_owner(actor, template)
+    template = ScorecardTemplate.objects.select_for_update().get(pk=template.pk)
+    if template.status == TemplateStatus.PUBLISHED:
+        raise ValidationError(_("This template is already published."))
+    if not template.items.exists():
+        raise ValidationError(_("A template needs items before it can be published."))
+    _refuse_unreachable(template)
+    template.status = TemplateStatus.PUBLISHED
+    return _save(template, actor=actor, update_fields=["status"])
+
+
+@transaction.atomic
+def template_copy(
+    *, actor, template: ScorecardTemplate, division: Division | None, year: int | None = None, name: str = ""
+) -> ScorecardTemplate:
+    """A new draft version of ``template`` (checks, elements, items and vetoes), for ``division``'s county or,
+    with no division, as a shared template. The copy gets the next version number of its year."""
+    if not ScorecardTemplate.objects.visible_to(actor).filter(pk=template.pk).exists():
+        raise Http404
+    if division is None:
+        if not is_unrestricted(actor):
+            raise ValidationError({"division": _("Choose the county the new version belongs to.")})
+    else:
+        require_role(actor, division.code, COUNTY_ROLES)
+        if division.level != Level.COUNTY:
+            raise ValidationError({"division": _("A template belongs to a county.")})
+    year = year or template.year
+    same_year = ScorecardTemplate.objects.filter(division=division, year=year)
+    version = (same_year.aggregate(v=Max("version"))["v"] or 0) + 1
+    copy = ScorecardTemplate(
+        division=division,
+        name=name or template.name,
+        year=year,
+        version=version,
+        status=TemplateStatus.DRAFT,
+        good_min=template.good_min,
+        fairly_good_min=template.fairly_good_min,
+        average_min=template.average_min,
+        copied_from=template,
+    )
+    _save(copy, actor=actor)
+    checks = list(template.checks.order_by("number"))
+    new_checks = bulk_create_with_history(
+        [Check(template=copy, number=c.number, name=c.name) for c in checks], Check, default_user=actor
+    )
+    check_ids = {old.pk: new.pk for old, new in zip(checks, new_checks, strict=True)}
+    elements = list(Element.objects.filter(parent_check__template=template).order_by("parent_check__number", "number"))
+    new_elements = bulk_create_with_history(
+        [Element(parent_check_id=check_ids[e.parent_check_id], number=e.number, name=e.name) for e in elements],
+        Element,
+        default_user=actor,
+    )
+    element_ids = {old.pk: new.pk for old, new in zip(elements, new_elements, strict=True)}
+    items = list(template.items.order_by("number"))
+    new_items = bulk_create_with_history(
+        [
+            Item(
+                template=copy,
+                element_id=element_ids[i.element_id],
+                number=i.number,
+                content=i.content,
+                explanation=i.explanation,
+                rule=i.rule,
+                max_points=i.max_points,
+                note_required=i.note_required,
+            )
+            for i in items
+        ],
+        Item,
+        default_user=actor,
+    )
+    item_ids = {old.pk: new.pk for old, new in zip(items, new_items, strict=True)}
+    bulk_create_with_history(
+        [
+            VetoRule(template=copy, name=v.name, item_id=item_ids.get(v.item_id), grade=v.grade)
+            for v in template.vetoes.order_by("pk")
+        ],
+        VetoRule,
+        default_user=actor,
+    )
+    return copy
+
+
+@transaction.atomic
+def veto_rule_add(*, actor, template: ScorecardTemplate, name: str, grade: str, item: Item | None = None) -> VetoRule:
+    _require_template_owner(actor, template)
+    _refuse_if_in_use(template)
+    return _save(VetoRule(template=template, name=(name or "").strip(), grade=grade, item=item), actor=actor)
+
+
+@transaction.atomic
+def veto_rule_delete(*, actor, rule: VetoRule) -> None:
+    _require_template_owner(actor, rule.template)
+    _refuse_if_in_use(rule.template)
+    rule._history_user = actor
+    rule.delete()
+
+
+# Campaigns
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor,
+    division: Division,
+    template: ScorecardTemplate,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+) -> Campaign:
+    """A campaign for a county: one review per current village under it, each with its village and township
+    levels ready (the county level comes with the sample), in bulk inserts."""
+    require_role(actor, division.code, COUNTY_ROLES)
+    # Locked so the template cannot change while it becomes in use (see _refuse_if_in_use).
+    template = ScorecardTemplate.objects.select_for_update().get(pk=template.pk)
+    errors = {}
+    if division.level != Level.COUNTY:
+        errors["division"] = _("A campaign is run by a county.")
+    if template.status != TemplateStatus.PUBLISHED:
+        errors["template"] = _("Publish the template before running a campaign on it.")
+    elif template.division_id not in (None, division.pk):
+        errors["template"] = _("This template belongs to another county.")
+    if errors:
+        raise ValidationError(errors)
+    campaign = Campaign(
+        division=division,
+        template=template,
+        name=(name or "").strip(),
+        start_date=start_date,
+        end_date=end_date,
+        created_by=actor,
+    )
+    _save(campaign, actor=actor)
+    village_ids = list(
+        Division.objects.current().villages().below(division).order_by("code").values_list("pk", flat=True)
+    )
+    if not village_ids:
+        raise ValidationError({"division": _("There are no current villages under this county.")})
+    reviews = bulk_create_with_history(
+        [Review(campaign=campaign, village_id=pk) for pk in village_ids], Review, default_user=actor
+    )
+    bulk_create_with_history(
+        [ReviewLevel(review=r, level=stage) for r in reviews for stage in (Stage.VILLAGE, Stage.TOWNSHIP)],
+        ReviewLevel,
+        default_user=actor,
+    )
+    return campaign
+
+
+@transaction.atomic
+def sample_draw(*, actor, campaign: Campaign, share: Decimal, minimum: int = 1, seed: int | None = None) -> SampleDraw:
+    """Draw the county's sample (once per campaign) and open a county level for each village drawn."""
+    require_county_role(actor, campaign.division.code, COUNTY_ROLES)
+    if SampleDraw.objects.filter(campaign=campaign).exists():
+        raise ValidationError(_("This campaign's sample has already been drawn; it is not drawn twice."))
+    errors = {}
+    if share is None or not (Decimal(0) < share <= 1):
+        errors["share"] = _("The share is more than 0 and at most 1 (0.2 is one in five).")
+    if minimum is None or minimum < 0:
+        errors["minimum"] = _("The minimum per township cannot be negative.")
+    if errors:
+        raise ValidationError(errors)
+    if seed is None:
+        seed = secrets.randbelow(10**9)
+    reviews = dict(campaign.reviews.values_list("village__code", "pk"))
+    drawn = draw_sample(reviews, share=share, minimum=minimum, seed=seed)
+    sizes = sample_sizes(reviews, share=share, minimum=minimum)
+    rule = _(
+        "From each township, %(pct)s of its villages rounded up, at least %(min)d (%(n)d townships, %(k)d "
+        "villages): villages sorted by code, townships taken in code order, drawn with Python's "
+        "random.Random(%(seed)d).sample."
+    ) % {
+        "pct": f"{format((share * 100).normalize(), 'f')}%",
+        "min": minimum,
+        "n": len(sizes),
+        "k": len(drawn),
+        "seed": seed,
+    }
+    draw = _save(
+        SampleDraw(
+            campaign=campaign, rule=rule, share=share, minimum=minimum, seed=seed, drawn_codes=drawn, drawn_by=actor
+        ),
+        actor=actor,
+    )
+    drawn_ids = [reviews[code] for code in drawn]
+    Review.objects.filter(pk__in=drawn_ids).update(sampled=True)
+    bulk_create_with_history(
+        [ReviewLevel(review_id=pk, level=Stage.COUNTY) for pk in drawn_ids], ReviewLevel, default_user=actor
+    )
+    return draw
+
+
+def sample_verify(draw: SampleDraw) -> bool:
+    """Re-run the recorded draw over the campaign's villages: True when it gives the same villages."""
+    codes = draw.campaign.reviews.values_list("village__code", flat=True)
+    return draw_sample(codes, share=draw.share, minimum=draw.minimum, seed=draw.seed) == sorted(draw.drawn_codes)
+
+
+# The levels of a review
+
+
+def _stale_error(level: ReviewLevel) -> ValidationError:
+    current = ReviewLevel.objects.select_related("updated_by").get(pk=level.pk)
+    if current.status not in EDITABLE_STATUSES:
+        return ValidationError(
+            {
+                "version": ValidationError(
+                    _("This level has been submitted and is locked; nothing was saved."), code="locked"
+                )
+            }
+        )
+    who = current.updated_by.get_full_name() or current.updated_by.get_username() if current.updated_by else "—"
+    when = timezone.localtime(current.updated_at).strftime("%H:%M") if current.updated_at else ""
+    message = _(
+        "%(who)s saved this level at %(when)s, after you opened it, so your changes were not saved. Nothing of "
+        "theirs or yours is lost: your entries are still in the form. Open the saved version to compare, then "
+        "save again."
+    ) % {"who": who, "when": when}
+    return ValidationError({"version": ValidationError(message, code="stale")})
+
+
+def _validate_onsite(level: ReviewLevel, onsite: Mapping) -> dict:
+    errors = {}
+    if level.level != Stage.TOWNSHIP:
+        if any(v not in (None, "") for v in onsite.values()):
+            errors["onsite_visits"] = _("Only the township level records on-site checks and a first evaluation.")
+        return errors
+    for field, value in onsite.items():
+        if field not in ONSITE_FIELDS:
+            errors[field] = _("This field cannot be set here.")
+        elif field in ("onsite_notes", "first_evaluation"):
+            if not isinstance(value, str):
+                errors[field] = _("Enter text.")
+        elif value is not None and (not isinstance(value, int) or not 0 <= value <= _SMALL_INT_MAX):
+            errors[field] = _("Enter a whole number, 0 or more.")
+    return errors
+
+
+def _level_inputs(level: ReviewLevel):
+    """The template's items and vetoes, and what the level holds now (three queries whatever the item count)."""
+    template = level.review.campaign.template
+    items = selectors.template_items(template.pk)
+    vetoes = list(template.vetoes.all())
+    saved = {
+        s.item_id: grading.ScoreInput(score=s.score, passed=s.passed, note=s.note)
+        for s in ItemScore.objects.filter(level=level).only("item_id", "score", "passed", "note")
+    }
+    return template, items, vetoes, saved
+
+
+def _record(level: ReviewLevel, actor, reason: str = "") -> None:
+    """The history row of a write made with a conditional UPDATE (which bypasses the model's save)."""
+    level._history_user = actor
+    ReviewLevel.history.bulk_history_create([level], update=True, default_user=actor, default_change_reason=reason)
+
+
+@transaction.atomic
+def review_level_save_draft(
+    *,
+    actor,
+    level: ReviewLevel,
+    scores: Mapping[int, grading.ScoreInput],
+    expected_version: int,
+    conditions: Iterable[int] | None = None,
+    onsite: Mapping | None = None,
+) -> ReviewLevel:
+    """Save what was entered (all items or some) as the level's draft, if nobody saved it since
+    ``expected_version``. Out-of-range scores refuse the whole save; missing notes are allowed in a draft.
+
+    A constant number of queries whatever the item count: the items, the vetoes and the saved scores are read
+    once, the level is updated with ``WHERE version = expected``, and the scores are written in one upsert.
+    """
+    review = level.review
+    require_role(actor, review.village.code, STAGE_ROLES[level.level])
+    template, items, vetoes, saved = _level_inputs(level)
+    by_id = {item.pk: item for item in items}
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(scores) - set(by_id))
+    if unknown:
+        errors["scores"] = [_("These are not items of this scorecard: %(ids)s") % {"ids": unknown}]
+    for item_id, entry in scores.items():
+        if item_id in by_id:
+            problems = grading.item_errors(by_id[item_id], entry, complete=False)
+            if problems:
+                errors[f"item_{item_id}"] = problems
+    condition_ids = None
+    if conditions is not None:
+        condition_ids = set(conditions)
+        allowed = {v.pk for v in vetoes if v.item_id is None}
+        if condition_ids - allowed:
+            errors["conditions"] = [_("Only the named veto conditions of this scorecard can be ticked.")]
+    onsite = dict(onsite or {})
+    errors.update({k: [v] for k, v in _validate_onsite(level, onsite).items()})
+    if errors:
+        raise ValidationError(errors)
+
+    merged = {**saved, **scores}
+    if condition_ids is None:
+        condition_ids = set(level.conditions.values_list("pk", flat=True))
+    result = grading.level_result(template, items, merged, vetoes, condition_ids)
+    now = timezone.now()
+    values = {
+        "total_score": result.total,
+        "scored_count": result.scored,
+        "grade": result.grade,
+        "veto_reasons": "；".join(result.vetoes),
+        "updated_by": actor,
+        "updated_at": now,
+        **onsite,
+    }
+    changed = ReviewLevel.objects.filter(pk=level.pk, version=expected_version, status__in=EDITABLE_STATUSES).update(
+        version=F("version") + 1, **values
+    )
+    if not changed:
+        raise _stale_error(level)
+    if scores:
+        ItemScore.objects.bulk_create(
+            [
+                ItemScore(level=level, item_id=item_id, score=e.score, passed=e.passed, note=(e.note or "").strip())
+                for item_id, e in scores.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["level", "item"],
+            update_fields=["score", "passed", "note"],
+        )
+    if conditions is not None:
+        level.conditions.set(condition_ids)
+    for field, value in values.items():
+        setattr(level, field, value)
+    level.version = expected_version + 1
+    _record(level, actor)
+    return level
+
+
+@transaction.atomic
+def review_level_submit(*, actor, level: ReviewLevel, expected_version: int) -> ReviewLevel:
+    """Lock the level as it was saved: every item scored, every deduction that needs a note explained, the level
+    below submitted first, and (for the township) the review meeting's first evaluation written."""
+    review = level.review
+    require_role(actor, review.village.code, STAGE_ROLES[level.level])
+    template, items, vetoes, saved = _level_inputs(level)
+    errors: dict[str, list[str]] = {}
+    for item in items:
+        problems = grading.item_errors(item, saved.get(item.pk), complete=True)
+        if problems:
+            errors[f"item_{item.pk}"] = problems
+    below = stage_below(level.level)
+    if below:
+        below_level = ReviewLevel.objects.filter(review=review, level=below).only("status").first()
+        if below_level is None or below_level.status != LevelStatus.SUBMITTED:
+            errors["__all__"] = [_("The %(level)s must be submitted first.") % {"level": Stage(below).label}]
+    if level.level == Stage.TOWNSHIP:
+        current_text = ReviewLevel.objects.filter(pk=level.pk).values_list("first_evaluation", flat=True).first()
+        if not (current_text or "").strip():
+            errors["first_evaluation"] = [_("Write the review meeting's first evaluation before submitting.")]
+    if errors:
+        raise ValidationError(errors)
+    condition_ids = set(level.conditions.values_list("pk", flat=True))
+    result = grading.level_result(template, items, saved, vetoes, condition_ids)
+    now = timezone.now()
+    values = {
+        "status": LevelStatus.SUBMITTED,
+        "total_score": result.total,
+        "scored_count": result.scored,
+        "grade": result.grade,
+        "veto_reasons": "；".join(result.vetoes),
+        "submitted_by": actor,
+        "submitted_at": now,
+        "updated_by": actor,
+        "updated_at": now,
+    }
+    changed = ReviewLevel.objects.filter(pk=level.pk, version=expected_version, status__in=EDITABLE_STATUSES).update(
+        version=F("version") + 1, **values
+    )
+    if not changed:
+        raise _stale_error(level)
+    for field, value in values.items():
+        setattr(level, field, value)
+    level.version = expected_version + 1
+    _record(level, actor)
+    _refresh_final_grade(review, actor=actor)
+    return level
+
+
+def _supervise(actor, level: ReviewLevel, reason: str) -> ReviewLevel:
+    """Checks shared by returning and reopening: the role above, a submitted level, a reason, and the level
+    above not yet submitted (it rests on this one; reopen or return it first)."""
+    require_role(actor, level.review.village.code, SUPERVISOR_ROLES[level.level])
+    level = ReviewLevel.objects.select_for_update().select_related("review__village").get(pk=level.pk)
+    errors = {}
+    if level.status != LevelStatus.SUBMITTED:
+        errors["__all__"] = [_("Only a submitted level can be sent back or reopened.")]
+    above = stage_above(level.level)
+    if (
+        above
+        and ReviewLevel.objects.filter(review_id=level.review_id, level=above, status=LevelStatus.SUBMITTED).exists()
+    ):
+        errors["__all__"] = [
+            _("The %(level)s has already been submitted; it must be reopened first.") % {"level": Stage(above).label}
+        ]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give the reason.")]
+    if errors:
+        raise ValidationError(errors)
+    return level
+
+
+@transaction.atomic
+def review_level_return(*, actor, level: ReviewLevel, reason: str) -> ReviewLevel:
+    """The level above sends a submitted level back to its authors (退回), saying why."""
+    require_role(actor, level.review.village.code, SUPERVISOR_ROLES[level.level])
+    if level.level == Stage.COUNTY:
+        raise ValidationError(_("The county level has no level above it to return it."))
+    level = _supervise(actor, level, reason)
+    now = timezone.now()
+    level.status = LevelStatus.RETURNED
+    level.returned_reason = reason.strip()
+    level.returned_by = actor
+    level.returned_at = now
+    level.updated_by = actor
+    level.updated_at = now
+    level.version += 1
+    _save(level, actor=actor, reason=level.returned_reason)
+    _refresh_final_grade(level.review, actor=actor)
+    return level
+
+
+@transaction.atomic
+def review_level_reopen(*, actor, level: ReviewLevel, reason: str) -> ReviewLevel:
+    """Unlock a submitted level for correction, as an explicit action of the level above, recorded with why."""
+    level = _supervise(actor, level, reason)
+    now = timezone.now()
+    level.status = LevelStatus.DRAFT
+    level.reopened_reason = reason.strip()
+    level.reopened_by = actor
+    level.reopened_at = now
+    level.updated_by = actor
+    level.updated_at = now
+    level.version += 1
+    _save(level, actor=actor, reason=level.reopened_reason)
+    _refresh_final_grade(level.review, actor=actor)
+    return level
+
+
+def _refresh_final_grade(review: Review, *, actor) -> None:
+    """The final grade is the highest submitted level's, the village's own excepted."""
+    submitted = dict(
+        ReviewLevel.objects.filter(
+            review=review, level__in=[Stage.TOWNSHIP, Stage.COUNTY], status=LevelStatus.SUBMITTED
+        ).values_list("level", "grade")
+    )
+    stage = Stage.COUNTY if Stage.COUNTY in submitted else Stage.TOWNSHIP if Stage.TOWNSHIP in submitted else ""
+    grade = submitted.get(stage, "")
+    review = Review.objects.get(pk=review.pk)
+    if (review.final_grade, review.final_stage) != (grade, stage):
+        review.final_grade, review.final_stage = grade, stage
+        _save(review, actor=actor, update_fields=["final_grade", "final_stage"])
+
+
+# Post ratings
+
+
+@transaction.atomic
+def post_rating_set(*, actor, review: Review, post: Post, grade: str, note: str = "") -> PostRating:
+    """Rate a post holder. The township rates while its level is open; the county, for the villages in its
+    sample, while its own level is open."""
+    require_role(actor, review.village.code, POST_RATER_ROLES)
+    held = roles_for(actor, review.village.code)
+    open_stages = set(
+        ReviewLevel.objects.filter(review=review, status__in=EDITABLE_STATUSES).values_list("level", flat=True)
+    )
+    may = (Stage.TOWNSHIP in open_stages and (held & STAGE_ROLES[Stage.TOWNSHIP])) or (
+        Stage.COUNTY in open_stages and (held & STAGE_ROLES[Stage.COUNTY])
+    )
+    if not may:
+        raise ValidationError(_("Post ratings can be changed only while your level of this review is open."))
+    errors = {}
+    if post.division_id != review.village_id:
+        errors["post"] = _("This post belongs to another village.")
+    elif post.end_date is not None and post.end_date < review.campaign.start_date:
+        errors["post"] = _("This post had ended before the campaign began.")
+    if grade not in Grade.values:
+        errors["grade"] = _("Choose a grade.")
+    if errors:
+        raise ValidationError(errors)
+    rating = PostRating.objects.select_for_update().filter(review=review, post=post).first()
+    if rating is None:
+        rating = PostRating(review=review, post=post)
+    rating.grade = grade
+    rating.note = (note or "").strip()
+    rating.rated_by = actor
+    rating.rated_at = timezone.now()
+    return _save(rating, actor=actor)

@@ -1,0 +1,122 @@
+"""Query budgets: a level's save and submission cost the same whatever the number of items; the board, the
+statistics and the comparison cost the same whatever the number of villages."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reviews import selectors, services
+from reviews.choices import Stage
+from reviews.grading import ScoreInput
+from tests.factories import DivisionFactory, scoped_user
+from tests.reviews.conftest import END, START, fill, full_marks, level_of
+from villages.choices import DivisionKind, Level, Role
+from villages.scopes import user_scopes
+
+SAVE_BUDGET = 12
+SUBMIT_BUDGET = 14
+
+
+def count(callable_) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        callable_()
+    return len(ctx.captured_queries)
+
+
+@pytest.fixture
+def full_campaign(tree, full_template):
+    return services.campaign_create(
+        actor=tree.users.county,
+        division=tree.yc,
+        template=full_template,
+        name="全项考察",
+        start_date=START,
+        end_date=END,
+    )
+
+
+def test_saving_71_items_costs_what_saving_5_costs(tree, full_campaign, django_assert_max_num_queries):
+    review = full_campaign.reviews.get(village=tree.liangzhuang)
+    template = full_campaign.template
+    everything = full_marks(template)
+    assert len(everything) == 71
+    few = dict(list(everything.items())[:5])
+    level = level_of(review, Stage.VILLAGE)
+    user_scopes(tree.users.village)  # read once per request and cached on the user; kept out of the comparison
+    small = count(
+        lambda: services.review_level_save_draft(actor=tree.users.village, level=level, scores=few, expected_version=0)
+    )
+    level = level_of(review, Stage.VILLAGE)
+    with django_assert_max_num_queries(SAVE_BUDGET):
+        large = count(
+            lambda: services.review_level_save_draft(
+                actor=tree.users.village, level=level, scores=everything, expected_version=1
+            )
+        )
+    assert large == small
+    changed = {pk: ScoreInput(score=e.score - Decimal("0.5"), note="扣分") for pk, e in everything.items() if e.score}
+    level = level_of(review, Stage.VILLAGE)
+    again = count(
+        lambda: services.review_level_save_draft(
+            actor=tree.users.village, level=level, scores=changed, expected_version=2
+        )
+    )
+    assert again == small
+
+
+def test_submitting_71_items_is_constant(tree, full_campaign, django_assert_max_num_queries):
+    review = full_campaign.reviews.get(village=tree.liangzhuang)
+    level = fill(level_of(review, Stage.VILLAGE), tree.users.village, submit=False)
+    with django_assert_max_num_queries(SUBMIT_BUDGET):
+        services.review_level_submit(actor=tree.users.village, level=level, expected_version=level.version)
+
+
+def _more_villages(tree, n):
+    for i in range(n):
+        DivisionFactory(
+            code=f"411103103{300 + i:03d}",
+            name=f"新村{i}",
+            level=Level.VILLAGE,
+            kind=DivisionKind.VILLAGE,
+            parent=tree.peicheng,
+        )
+
+
+@pytest.mark.parametrize("villages", [0, 20])
+def test_board_and_stats_are_constant(client, tree, small_template, villages, django_assert_max_num_queries):
+    _more_villages(tree, villages)
+    campaign = services.campaign_create(
+        actor=tree.users.county, division=tree.yc, template=small_template, name="批次", start_date=START, end_date=END
+    )
+    for review in campaign.reviews.filter(village__parent=tree.peicheng)[:3]:
+        fill(level_of(review, Stage.VILLAGE), _village_user(tree, review))
+    client.force_login(tree.users.county)
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("reviews:board", args=[tree.yc.code])).status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("reviews:board", args=[tree.peicheng.code])).status_code == 200
+    with django_assert_max_num_queries(4):
+        selectors.review_stats(campaign=campaign, division=tree.yc)
+    with django_assert_max_num_queries(8):
+        selectors.level_gaps(campaign=campaign, division=tree.yc)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("reviews:ledger", args=[tree.yc.code])).status_code == 200
+
+
+def _village_user(tree, review):
+    return scoped_user(f"sec_{review.village.code}", review.village, Role.VILLAGE_SECRETARY)
+
+
+def test_scorecard_page_is_constant(client, tree, full_campaign, django_assert_max_num_queries):
+    review = full_campaign.reviews.get(village=tree.liangzhuang)
+    fill(level_of(review, Stage.VILLAGE), tree.users.village)
+    client.force_login(tree.users.township)
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("reviews:level", args=[review.pk, Stage.VILLAGE])).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("reviews:compare", args=[review.pk])).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("reviews:review", args=[review.pk])).status_code == 200
