@@ -178,3 +178,6 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from .work import admin as work_admin  # noqa: E402,F401

@@ -7,4 +7,9 @@ class VillagesConfig(AppConfig):
     verbose_name = _("Villages")
     # Work that spans apps (the demo data) finds each app's part through this dotted path, in app order.
     demo_loader = "villages.demo.load"
-    division_sections = [("villages:stars", _("Five-star branches"), {"county", "township", "village"})]
+    division_sections = [
+        ("villages:stars", _("Five-star branches"), {"county", "township", "village"}),
+        ("villages:work_overview", _("Village work"), {"county", "township", "village"}),
+    ]
+    portrait_sections = "villages.work.portrait.sections"
+    dashboard_panels = "villages.work.portrait.panels"

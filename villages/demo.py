@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history
 from .choices import Committee, DivisionKind, Education, Gender, Level, PostTitle, Role
 from .models import Cadre, Division, Post, UserScope
 from .validators import id_check_digit
+from .work import demo as work_demo
 
 SEED = 20210101
 DEMO_PASSWORD = "shanzhi-demo"  # noqa: S105 - the published password of the demo accounts, not a secret
@@ -573,3 +574,4 @@ def load(stdout) -> None:
     )
     stdout.write(f"  cadres: {n_cadres} added, holding {n_posts} posts")
     stdout.write(f"  users: {n_users} added, with {n_scopes} scopes")
+    work_demo.load(stdout)

@@ -679,3 +679,6 @@ class TallyRequest(models.Model):
 
     def __str__(self):
         return f"{self.county} {self.period} {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+from .work.models import *  # noqa: E402,F403

@@ -70,3 +70,7 @@ def village_count(county, period):
 def households(county, period):
     villages = Division.objects.current(period.last_day).filter(level=Level.VILLAGE)
     return figures(rollup(villages, "code", county, n=Sum("households")), "n")
+
+
+# The village work records' metrics live in their own package; importing it registers them.
+from .work import tallies as work_tallies  # noqa: E402,F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import star_views, views
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("cadres/<int:pk>/edit/", views.cadre_edit, name="cadre_edit"),
     path("cadres/<int:pk>/posts/", views.post_add, name="post_add"),
     path("posts/<int:pk>/adjust/", views.post_adjust, name="post_adjust"),
+    path("", include("villages.work.urls")),
 ]

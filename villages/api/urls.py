@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from . import stats, views
@@ -17,4 +17,5 @@ urlpatterns = [
     path("stats/watch/", stats.WatchListView.as_view(), name="stats-watch"),
     path("stats/metrics/<str:key>/", stats.MetricStatsView.as_view(), name="stats-metric"),
     *router.urls,
+    path("", include("villages.work.api.urls")),
 ]
