@@ -187,6 +187,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets of different apps share field names (status, kind, channel, level): name each one.
+    "ENUM_NAME_OVERRIDES": {
+        "GridKindEnum": "grids.choices.GridKind",
+        "ServiceRequestStatusEnum": "grids.choices.RequestStatus",
+        "ServiceRequestChannelEnum": "grids.choices.Channel",
+        "SupervisionLevelEnum": "grids.choices.SupervisionLevel",
+    },
 }
 
 # Content Security Policy: scripts only from our own files (no inline script anywhere); styles from our files

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class GridsConfig(AppConfig):
     name = "grids"
     verbose_name = _("Grids")
+    division_sections = [
+        ("grids:board", _("Grids"), {"county", "township", "village"}),
+        ("grids:map", _("Grid map"), {"township", "village"}),
+        ("grids:request_list", _("Service requests"), {"county", "township", "village"}),
+    ]
+    demo_loader = "grids.demo.load"
