@@ -9,7 +9,7 @@ from .validators import normalize_id_number
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 - Django's own argument name
+    def __init__(self, attrs=None, format="%Y-%m-%d"):
         # <input type="date"> takes ISO dates only; zh-hans's first date format (%Y/%m/%d) would leave it blank.
         super().__init__(attrs, format=format)
 
