@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PetitionsConfig(AppConfig):
     name = "petitions"
     verbose_name = _("Petitions and disputes")
+    division_sections = [
+        ("petitions:board", _("Petitions"), {"county", "township"}),
+        ("petitions:disputes", _("Disputes"), {"county", "township", "village"}),
+    ]
+    demo_loader = "petitions.demo.load"

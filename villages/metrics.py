@@ -140,8 +140,11 @@ def rollup(queryset: QuerySet, code_field: str, county, **aggregates) -> dict[st
             .order_by()
         )
         for row in grouped:
-            code = row.pop("_code").ljust(12, "0")
-            result[code] = row
+            code = row.pop("_code")
+            # Rows attached above this level (a township's own cases) are counted at their own level only.
+            if length > 6 and code[length - 3 :] == "000":
+                continue
+            result[code.ljust(12, "0")] = row
     return result
 
 

@@ -161,7 +161,11 @@ def test_a_worker_killed_mid_tally_leaves_the_old_snapshot_and_the_task_runs_aga
     # The message was never acknowledged: a new worker gets it again after the visibility timeout.
     second = Worker(queue)
     try:
-        _wait(lambda: TallyRun.objects.filter(status="succeeded").count() == 2, what="the task to run again")
+        _wait(
+            lambda: TallyRun.objects.filter(status="succeeded").count() == 2,
+            timeout=120,
+            what="the task to run again",
+        )
     finally:
         second.stop()
     after = {(code, metric): (n, d) for code, metric, n, d in _rows()}
