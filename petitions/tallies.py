@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from villages.choices import LEVEL_PREFIX_LENGTH
-from villages.metrics import Period, figures, metric
+from villages.metrics import Period, figures, metric, rollup
 from villages.models import Division
 
 from .choices import DisputeStatus, Satisfaction
@@ -260,26 +260,6 @@ def petition_rates(*, division: Division, period: Period, today: datetime.date |
 
 # -------------------------------------------------------------------------------- the tally framework's metrics
 
-_LEVEL_LENGTHS = (6, 9, 12)
-
-
-def _rollup(queryset, code_field: str, county, **aggregates) -> dict[str, dict]:
-    """The county, each township and each village: one GROUP BY per level.
-
-    Cases may concern a township or the county itself, and are credited to township or county units; such a row
-    is counted at its own level and above, never as a "village" whose code is its township's.
-    """
-    rows = queryset.filter(**{f"{code_field}__startswith": county.prefix}).order_by()
-    result: dict[str, dict] = {}
-    for length in _LEVEL_LENGTHS:
-        grouped = rows.annotate(_code=Substr(code_field, 1, length)).values("_code").annotate(**aggregates)
-        for row in grouped:
-            code = row.pop("_code")
-            if length > 6 and code[length - 3 :] == "000":
-                continue
-            result[code.ljust(12, "0")] = row
-    return result
-
 
 def _rate_metric(key: str):
     def compute(county, period):
@@ -291,7 +271,7 @@ def _rate_metric(key: str):
             rows, field, rules = _credited_rows(county.prefix, window), "first_unit__code", _credited_rules(satisfied)
         else:
             rows, field, rules = _dispute_rows(county.prefix, window), "division__code", _dispute_rules()
-        grouped = _rollup(rows, field, county, **_aggregates(rules, keys={key}))
+        grouped = rollup(rows, field, county, **_aggregates(rules, keys={key}))
         return figures(grouped, f"{key}_n", f"{key}_d")
 
     compute.__name__ = key
@@ -338,7 +318,7 @@ for _key in RATE_KEYS:
 )
 def level_skipping(county, period):
     rows = Petition.objects.filter(received_on__range=_window(period), is_level_skipping=True)
-    return figures(_rollup(rows, "division__code", county, n=Count("pk")), "n")
+    return figures(rollup(rows, "division__code", county, n=Count("pk")), "n")
 
 
 @metric(
@@ -349,7 +329,7 @@ def level_skipping(county, period):
 )
 def group_visits(county, period):
     rows = Petition.objects.filter(received_on__range=_window(period), is_group=True)
-    return figures(_rollup(rows, "division__code", county, n=Count("pk")), "n")
+    return figures(rollup(rows, "division__code", county, n=Count("pk")), "n")
 
 
 @metric(
@@ -370,4 +350,4 @@ def overdue(county, period):
         Q(concluded_on__isnull=True) | Q(concluded_on__gt=F("handling_due"))
     )
     rows = Petition.objects.filter(missed_acceptance | missed_handling)
-    return figures(_rollup(rows, "division__code", county, n=Count("pk")), "n")
+    return figures(rollup(rows, "division__code", county, n=Count("pk")), "n")
