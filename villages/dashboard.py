@@ -120,11 +120,16 @@ def dashboard(*, division: Division, period: str) -> dict:
     }
 
 
+def _hook_paths(config, name: str) -> list[str]:
+    """An AppConfig hook is a dotted path or a list of them (an app with several areas contributes several)."""
+    value = getattr(config, name, None) or []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def app_panels(*, division: Division, period: str, request) -> list[dict]:
     panels = []
     for config in apps.get_app_configs():
-        path = getattr(config, "dashboard_panels", None)
-        if path:
+        for path in _hook_paths(config, "dashboard_panels"):
             panels.extend(import_string(path)(division, Period.parse(period), request))
     return panels
 
@@ -153,8 +158,7 @@ def app_portrait(*, village: Division, request) -> list[dict]:
     dict with a ``title`` and any of ``chart``, ``table``, ``items`` (label, value, url) and ``url``."""
     sections = []
     for config in apps.get_app_configs():
-        path = getattr(config, "portrait_sections", None)
-        if path:
+        for path in _hook_paths(config, "portrait_sections"):
             sections.extend(import_string(path)(village, request))
     return sections
 
