@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from villages.choices import Level
 from villages.excel import RowErrors, xlsx_response
-from villages.history import history_entries
+from villages.history import readable_history
 from villages.models import Division
 from villages.scopes import get_visible_or_404, has_role, require_role, sees_personal_data
 from villages.sections import division_sections
@@ -306,7 +306,7 @@ def grid_detail(request, pk):
         "can_edit_households": bool(held & HOUSEHOLD_EDITOR_ROLES),
         "can_report": bool(held & ACTION_ROLES[StepAction.REPORT]),
         "end_form": AssignmentEndForm(initial={"end_date": timezone.localdate()}),
-        "history": history_entries(grid),
+        "history": readable_history(grid),
         "now": timezone.now(),
     }
     return render(request, "grids/grid_detail.html", context)
@@ -460,7 +460,7 @@ def household_detail(request, pk):
             "visits": selectors.household_visits(household),
             "requests": household.requests.select_related("item").order_by("-reported_at")[:20],
             "visit_form": VisitForm(initial={"visited_on": timezone.localdate()}) if can_edit else None,
-            "history": history_entries(household, full_personal_data=full),
+            "history": readable_history(household, full_personal_data=full),
         },
     )
 
@@ -553,7 +553,7 @@ def member_detail(request, pk):
             "visits": Visit.objects.visible_to(request.user)
             .filter(visitor_member=member)
             .select_related("household")[:20],
-            "history": history_entries(member, full_personal_data=full),
+            "history": readable_history(member, full_personal_data=full),
         },
     )
 

@@ -1,5 +1,9 @@
 """Reading the audit trail kept by django-simple-history: each change with who, when and old → new values."""
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .validators import mask_id_number, mask_phone
@@ -47,6 +51,71 @@ def history_entries(obj, *, full_personal_data: bool = False, limit: int = 200) 
             }
         )
     return entries
+
+
+_CREATION_NOISE = {"created_at", "created_by", "uploaded_at"}
+
+
+def readable_history(obj, *, full_personal_data: bool = False, limit: int = 200) -> list[dict]:
+    """The audit trail in words, for pages: choice codes as their labels, linked rows by name, yes/no, and the
+    empty fields of a newly created record left out. The API keeps the raw values of ``history_entries``."""
+    entries = history_entries(obj, full_personal_data=full_personal_data, limit=limit)
+    meta = type(obj)._meta
+    fields = {}
+    for entry in entries:
+        for change in entry["changes"]:
+            try:
+                fields[change["field"]] = meta.get_field(change["field"])
+            except FieldDoesNotExist:  # a field the model no longer has keeps its raw value
+                continue
+    names = _names(fields, entries)
+    for entry in entries:
+        created = all(c["old"] is None for c in entry["changes"])
+        readable = []
+        for change in entry["changes"]:
+            f = fields.get(change["field"])
+            old, new = (_word(f, change[k], names) for k in ("old", "new"))
+            # A new record's empty, zero and "no" values, and its own timestamp, say nothing the row does not.
+            raw = change["new"]
+            if created and (raw in (None, "", 0, False, "False") or change["field"] in _CREATION_NOISE):
+                continue
+            readable.append({**change, "old": old, "new": new})
+        entry["changes"] = readable
+    return entries
+
+
+def _names(fields: dict, entries: list[dict]) -> dict:
+    """{(model, pk): name} for the rows the changes point at, read in one query per model."""
+    wanted: dict = {}
+    for entry in entries:
+        for change in entry["changes"]:
+            f = fields.get(change["field"])
+            if f is not None and f.is_relation and f.related_model is not None:
+                for value in (change["old"], change["new"]):
+                    if value not in (None, ""):
+                        wanted.setdefault(f.related_model, set()).add(value)
+    names = {}
+    user_model = get_user_model()
+    for model, ids in wanted.items():
+        clean = {int(i) for i in ids if str(i).isdigit()}
+        for pk, row in model._default_manager.in_bulk(clean).items():
+            names[(model, pk)] = row.get_username() if model is user_model else str(row)
+    return names
+
+
+def _word(f, value, names):
+    if value is None or f is None:
+        return value
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value)) if value != "" else ""
+    if isinstance(f, models.BooleanField):
+        return gettext("Yes") if value in (True, "True") else gettext("No")
+    if f.is_relation:
+        try:
+            return names.get((f.related_model, int(value)), value)
+        except (TypeError, ValueError):
+            return value
+    return value
 
 
 def _plain(value):

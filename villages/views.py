@@ -16,7 +16,7 @@ from .dashboard import app_panels, app_portrait, dashboard, figures_over_time
 from .dashboard import table_rows as dashboard_table_rows
 from .excel import RowErrors, xlsx_response
 from .forms import AdjustmentForm, CadreForm, LedgerImportForm, PostForm, SearchForm
-from .history import history_entries
+from .history import readable_history
 from .ledgers import (
     CADRE_COLUMNS,
     DIVISION_COLUMNS,
@@ -136,7 +136,7 @@ def cadre_detail(request, pk):
             "division": cadre.division,
             "posts": cadre.posts.order_by("-end_date", "start_date"),
             "adjustments": selectors.adjustment_list(user=request.user).filter(Q(outgoing=cadre) | Q(incoming=cadre)),
-            "history": history_entries(cadre, full_personal_data=full),
+            "history": readable_history(cadre, full_personal_data=full),
             "full_personal_data": full,
             "can_edit": has_role(request.user, cadre.division.code, CADRE_EDITOR_ROLES),
             "post_form": PostForm(),

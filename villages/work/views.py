@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from villages.choices import Level
-from villages.history import history_entries
+from villages.history import readable_history
 from villages.models import Division
 from villages.scopes import get_visible_or_404, has_role, user_scopes
 from villages.sections import division_sections
@@ -412,7 +412,7 @@ def work_record(request, kind, pk):
         "record": record,
         "rows": rows,
         "can_edit_record": has_role(request.user, record.division.code, spec.roles),
-        "history": history_entries(record),
+        "history": readable_history(record),
     }
     if kind == "project":
         context.update(returns=selectors.project_returns(record), return_form=forms.ProjectReturnForm())
@@ -553,7 +553,7 @@ def work_meeting(request, pk):
         **_page_context(request, meeting.division, topic="meetings"),
         "meeting": meeting,
         "matters": meeting.matters.order_by("position", "pk"),
-        "history": history_entries(meeting),
+        "history": readable_history(meeting),
         "matter_history": selectors.matter_history(meeting),
     }
     return render(request, "villages/work/meeting_detail.html", context)
