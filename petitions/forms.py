@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from villages.forms import BootstrapMixin, DateInput
 from villages.validators import normalize_id_number, validate_id_number, validate_phone
@@ -92,7 +93,7 @@ class PetitionForm(BootstrapMixin, forms.Form):
 
 
 class PetitionerForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50, required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=11, required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
