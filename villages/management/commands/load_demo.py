@@ -6,8 +6,10 @@ from django.utils.module_loading import import_string
 
 from villages.choices import Level
 from villages.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from villages.metrics import campaigns
 from villages.models import Division
 from villages.snapshots import tally_county
+from villages.tasks import current_periods
 
 
 class Command(BaseCommand):
@@ -32,9 +34,17 @@ class Command(BaseCommand):
     def _tally(self):
         # The dashboards read the tallies' snapshots: compute them now, as beat would, so the demo's figures
         # come out of the same code as production's.
+        # Beyond what beat keeps fresh (year, quarter, month, open campaigns), the past twelve months, so the
+        # charts of rates over months have a line to draw, and every campaign.
         today = timezone.localdate()
-        periods = [str(today.year), f"{today.year}-{today.month:02d}"]
+        months = []
+        year, month = today.year, today.month
+        for _i in range(12):
+            months.append(f"{year}-{month:02d}")
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
         for code in Division.objects.filter(level=Level.COUNTY).values_list("code", flat=True):
+            periods = current_periods(county_code=code, include_month=False)
+            periods += [c.key for c in campaigns(county_code=code) if c.key not in periods] + months
             for period in periods:
                 run = tally_county(county_code=code, period=period)
                 self.stdout.write(f"tally {code} {period}: {run.rows_written} figures")
