@@ -11,3 +11,6 @@ class GridsConfig(AppConfig):
         ("grids:request_list", _("Service requests"), {"county", "township", "village"}),
     ]
     demo_loader = "grids.demo.load"
+    # Dashboard panels and portrait sections (villages.dashboard).
+    dashboard_panels = ["grids.dashboard.panels"]
+    portrait_sections = ["grids.dashboard.portrait_sections"]

@@ -10,3 +10,6 @@ class PetitionsConfig(AppConfig):
         ("petitions:disputes", _("Disputes"), {"county", "township", "village"}),
     ]
     demo_loader = "petitions.demo.load"
+    # Dashboard panels and portrait sections (villages.dashboard).
+    dashboard_panels = ["petitions.dashboard.panels"]
+    portrait_sections = ["petitions.dashboard.portrait_sections"]

@@ -23,7 +23,7 @@ from villages.choices import LEVEL_PREFIX_LENGTH
 from villages.metrics import Period, figures, metric, rollup
 from villages.models import Division
 
-from .choices import DisputeStatus, Satisfaction
+from .choices import Channel, DisputeStatus, Kind, Satisfaction
 from .models import DeadlineRules, Dispute, Petition
 
 RATE_KEYS = [
@@ -351,3 +351,19 @@ def overdue(county, period):
     )
     rows = Petition.objects.filter(missed_acceptance | missed_handling)
     return figures(rollup(rows, "division__code", county, n=Count("pk")), "n")
+
+
+@metric(
+    "petitions.received",
+    label=gettext_lazy("Petitions received"),
+    definition=gettext_lazy(
+        "Petitions received in the period about the place; the inputs split them by channel (channel_*) and by "
+        "kind (kind_*)."
+    ),
+    kind="count",
+)
+def received(county, period):
+    rows = Petition.objects.filter(received_on__range=_window(period))
+    parts = {f"channel_{c}": Count("pk", filter=Q(channel=c)) for c in Channel.values}
+    parts |= {f"kind_{k}": Count("pk", filter=Q(kind=k)) for k in Kind.values}
+    return figures(rollup(rows, "division__code", county, n=Count("pk"), **parts), "n", inputs=tuple(parts))

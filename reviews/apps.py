@@ -12,3 +12,6 @@ class ReviewsConfig(AppConfig):
         ("reviews:board", _("Look-back review"), {"county", "township", "village"}),
         ("reviews:gaps", _("Self vs township vs county"), {"county", "township"}),
     ]
+    # Dashboard panels and portrait sections (villages.dashboard); other areas of the app append their own.
+    dashboard_panels = ["reviews.dashboard.panels"]
+    portrait_sections = ["reviews.dashboard.portrait_sections"]

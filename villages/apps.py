@@ -12,4 +12,4 @@ class VillagesConfig(AppConfig):
         ("villages:work_overview", _("Village work"), {"county", "township", "village"}),
     ]
     portrait_sections = "villages.work.portrait.sections"
-    dashboard_panels = "villages.work.portrait.panels"
+    dashboard_panels = ["villages.star_panels.panels", "villages.work.portrait.panels"]

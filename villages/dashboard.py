@@ -10,8 +10,9 @@ option) and/or a ``table`` (``{"columns": [...], "rows": [[...]]}``).
 from django.apps import apps
 from django.utils.module_loading import import_string
 
-from .metrics import Period, registry
+from .metrics import Period, campaigns, registry
 from .models import Division, Snapshot
+from .stats import county_code_of
 from .watch import watch_list
 
 # The headline figures, in order; a metric no app provides is left out.
@@ -131,7 +132,12 @@ def app_panels(*, division: Division, period: str, request) -> list[dict]:
     for config in apps.get_app_configs():
         for path in _hook_paths(config, "dashboard_panels"):
             panels.extend(import_string(path)(division, Period.parse(period), request))
-    return panels
+    return [_with_defaults(p) for p in panels]
+
+
+def _with_defaults(panel: dict) -> dict:
+    # A template looking up panel.items on a dict without that key would get dict.items: give every key.
+    return {"items": [], "table": None, "chart": None, "map": None, "url": "", **panel}
 
 
 def table_rows(data: dict) -> tuple[list[str], list[list]]:
@@ -160,7 +166,7 @@ def app_portrait(*, village: Division, request) -> list[dict]:
     for config in apps.get_app_configs():
         for path in _hook_paths(config, "portrait_sections"):
             sections.extend(import_string(path)(village, request))
-    return sections
+    return [_with_defaults(s) for s in sections]
 
 
 def figures_over_time(*, division: Division, years: int = 3) -> dict:
@@ -185,3 +191,78 @@ def figures_over_time(*, division: Division, years: int = 3) -> dict:
         if any(c["display"] != "—" for c in cells):
             table.append({"label": str(spec.label), "definition": str(spec.definition), "cells": cells})
     return {"periods": periods, "rows": table}
+
+
+# ----------------------------------------------------------------------------- helpers for the apps' panels
+
+
+def read_snapshots(*, division: Division, metrics, periods, children: bool = True):
+    """Snapshot rows of some metrics and periods for a division (and its children): one query.
+
+    Returns ``({(code, metric, period): Snapshot}, [child divisions in code order])``.
+    """
+    levels = [division.level] + ([division.child_level] if children and division.child_level else [])
+    rows = (
+        Snapshot.objects.filter(
+            division_code__startswith=division.prefix,
+            metric__in=list(metrics),
+            period__in=list(periods),
+            division__level__in=levels,
+        )
+        .select_related("division")
+        .order_by("division_code")
+    )
+    found, kids = {}, {}
+    for s in rows:
+        found[(s.division_code, s.metric, s.period)] = s
+        if s.division_id != division.pk and s.division.parent_id == division.pk:
+            kids[s.division_code] = s.division
+    return found, [kids[code] for code in sorted(kids)]
+
+
+def rate_of(snapshot) -> float | None:
+    """numerator ÷ denominator rounded to 4 places, None when there is no snapshot or the denominator is 0."""
+    if snapshot is None or not snapshot.denominator:
+        return None
+    return round(snapshot.numerator / snapshot.denominator, 4)
+
+
+def percent(value) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def per(count, base, scale=1) -> float | None:
+    """A count per village (scale 1) or per 1,000 households (scale 1000), for fair comparison across sizes."""
+    if count is None or not base:
+        return None
+    return round(count * scale / base, 2)
+
+
+def selected_campaign(*, division: Division, request) -> Period | None:
+    """The review campaign chosen with ``?campaign=C<id>`` (one of the division's county), else the county's
+    latest. Kept on the request, so the page and every panel agree and it costs one query."""
+    cached = getattr(request, "_sz_campaign", None)
+    if cached is not None:
+        return cached[1]
+    options = campaigns(county_code=county_code_of(division.code))
+    wanted = request.GET.get("campaign", "")
+    chosen = next((c for c in options if c.key == wanted), options[0] if options else None)
+    period = Period.of_campaign(chosen) if chosen else None
+    request._sz_campaign = (options, period)
+    return period
+
+
+def campaign_options(request) -> list:
+    cached = getattr(request, "_sz_campaign", None)
+    return cached[0] if cached else []
+
+
+def recent_months(period: Period, n: int = 12) -> list[str]:
+    """The n months up to the end of the period (or up to this month, for a campaign), oldest first."""
+    last = period.last_day if period.kind != "campaign" else Period.current_year().last_day
+    year, month = last.year, last.month
+    months = []
+    for _i in range(n):
+        months.append(f"{year}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]

@@ -38,6 +38,12 @@ class Figure:
     inputs: dict = field(default_factory=dict)
 
 
+# The kinds of period a tally covers. Calendar periods suit every metric; a campaign period (the dates of one
+# look-back review campaign) only those metrics that say they read it.
+CALENDAR = frozenset({"year", "quarter", "month"})
+ALL_PERIODS = CALENDAR | {"campaign"}
+
+
 @dataclass(frozen=True)
 class Metric:
     key: str
@@ -45,18 +51,54 @@ class Metric:
     definition: str
     kind: str  # "rate" (numerator ÷ denominator) or "count" (numerator only)
     compute: Callable
+    periods: frozenset = CALENDAR
 
 
 _REGISTRY: dict[str, Metric] = {}
 _DISCOVERED = False
 
 
-def metric(key: str, *, label, definition, kind: str = "rate"):
+def metric(key: str, *, label, definition, kind: str = "rate", periods=CALENDAR):
     def register(func):
-        _REGISTRY[key] = Metric(key=key, label=label, definition=definition, kind=kind, compute=func)
+        _REGISTRY[key] = Metric(
+            key=key, label=label, definition=definition, kind=kind, compute=func, periods=frozenset(periods)
+        )
         return func
 
     return register
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    """A review campaign as the base app sees it (the reviews app owns the table)."""
+
+    id: int
+    name: str
+    county_code: str
+    start: datetime.date
+    end: datetime.date  # the campaign's last day
+
+    @property
+    def key(self) -> str:
+        return f"C{self.id}"
+
+
+_CAMPAIGN_SOURCE: Callable | None = None
+
+
+def campaign_source(func):
+    """Registers the function that lists campaigns: ``func(county_code=None, ids=None) -> list[CampaignInfo]``,
+    newest first. The reviews app provides it from its tallies module, so the base app never imports it."""
+    global _CAMPAIGN_SOURCE
+    _CAMPAIGN_SOURCE = func
+    return func
+
+
+def campaigns(*, county_code: str | None = None, ids=None) -> list[CampaignInfo]:
+    registry()
+    if _CAMPAIGN_SOURCE is None:
+        return []
+    return list(_CAMPAIGN_SOURCE(county_code=county_code, ids=ids))
 
 
 def registry() -> dict[str, Metric]:
@@ -68,27 +110,67 @@ def registry() -> dict[str, Metric]:
 
 
 _PERIOD_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")
+_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+_CAMPAIGN_RE = re.compile(r"^C([1-9]\d{0,5})$")
 
 
 @dataclass(frozen=True)
 class Period:
-    """A calendar year ("2026") or month ("2026-11"), bounded at Asia/Shanghai midnight."""
+    """A calendar year ("2026"), quarter ("2026-Q3") or month ("2026-11"), bounded at Asia/Shanghai midnight;
+    or a review campaign ("C12": campaign 12, from its first to its last day)."""
 
     key: str
     start: datetime.date
     end: datetime.date  # exclusive
+    name: str = ""
 
     @classmethod
     def parse(cls, key: str) -> "Period":
-        match = _PERIOD_RE.match(key or "")
+        key = key or ""
+        quarter = _QUARTER_RE.match(key)
+        if quarter:
+            year, q = int(quarter.group(1)), int(quarter.group(2))
+            end = datetime.date(year + 1, 1, 1) if q == 4 else datetime.date(year, 3 * q + 1, 1)
+            return cls(key, datetime.date(year, 3 * q - 2, 1), end)
+        campaign = _CAMPAIGN_RE.match(key)
+        if campaign:
+            found = campaigns(ids=[int(campaign.group(1))])
+            if not found:
+                raise ValueError(_("There is no review campaign %(key)s.") % {"key": key})
+            info = found[0]
+            return cls(key, info.start, info.end + datetime.timedelta(1), info.name)
+        match = _PERIOD_RE.match(key)
         if not match:
-            raise ValueError(_("A period is a year (2026) or a month (2026-11)."))
+            raise ValueError(
+                _("A period is a year (2026), a quarter (2026-Q3), a month (2026-11) or a review campaign (C12).")
+            )
         year = int(match.group(1))
         if match.group(2):
             month = int(match.group(2))
             last = calendar.monthrange(year, month)[1]
             return cls(key, datetime.date(year, month, 1), datetime.date(year, month, last) + datetime.timedelta(1))
         return cls(key, datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1))
+
+    @classmethod
+    def of_campaign(cls, info: CampaignInfo) -> "Period":
+        return cls(info.key, info.start, info.end + datetime.timedelta(1), info.name)
+
+    @classmethod
+    def current_quarter(cls) -> "Period":
+        today = timezone.localdate()
+        return cls.parse(f"{today.year}-Q{(today.month - 1) // 3 + 1}")
+
+    @property
+    def kind(self) -> str:
+        if self.key.startswith("C"):
+            return "campaign"
+        if "Q" in self.key:
+            return "quarter"
+        return "year" if len(self.key) == 4 else "month"
+
+    @property
+    def campaign_id(self) -> int | None:
+        return int(self.key[1:]) if self.kind == "campaign" else None
 
     @classmethod
     def current_year(cls) -> "Period":
@@ -112,10 +194,19 @@ class Period:
 
     @property
     def previous(self) -> "Period":
-        if len(self.key) == 4:
+        """The period before, of the same kind; a campaign's is itself (campaigns are compared by choice)."""
+        if self.kind == "campaign":
+            return self
+        if self.kind == "year":
             return Period.parse(str(int(self.key) - 1))
         before = self.start - datetime.timedelta(days=1)
+        if self.kind == "quarter":
+            return Period.parse(f"{before.year}-Q{(before.month - 1) // 3 + 1}")
         return Period.parse(f"{before.year}-{before.month:02d}")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.key
 
     def __str__(self):
         return self.key

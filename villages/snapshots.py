@@ -74,6 +74,8 @@ def _compute(county: Division, period: Period, run: TallyRun) -> list[Snapshot]:
     )
     rows = []
     for key, spec in registry().items():
+        if period.kind not in spec.periods:
+            continue
         computed: dict[str, Figure] = spec.compute(county, period)
         for code, pk in divisions.items():
             # Every division gets a row, zero where nothing happened, so a reader never mistakes "none" for "missing".

@@ -4,7 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Committee, Level, PostTitle
-from .metrics import figures, metric, rollup
+from .metrics import ALL_PERIODS, figures, metric, rollup
 from .models import Cadre, Division, Post
 
 
@@ -55,6 +55,7 @@ def one_shoulder(county, period):
     label=_("Villages and communities"),
     definition=_("Village-level divisions in existence at the end of the period."),
     kind="count",
+    periods=ALL_PERIODS,
 )
 def village_count(county, period):
     villages = Division.objects.current(period.last_day).filter(level=Level.VILLAGE)
@@ -66,6 +67,7 @@ def village_count(county, period):
     label=_("Registered households"),
     definition=_("Households registered in the villages and communities (the divisions' own figure)."),
     kind="count",
+    periods=ALL_PERIODS,
 )
 def households(county, period):
     villages = Division.objects.current(period.last_day).filter(level=Level.VILLAGE)

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .choices import Level
-from .metrics import Period
+from .metrics import Period, campaigns
 from .models import Division
 from .snapshots import publish_requests, tally_county
 
@@ -27,19 +27,33 @@ def tally_county_task(self, county_code: str, period: str | None = None) -> int:
     return run.rows_written
 
 
+# A campaign's figures keep changing while its reviews are entered, and for a while after it ends (returns,
+# reopenings); after that its snapshot stands.
+CAMPAIGN_SETTLES_DAYS = 90
+
+
+def current_periods(*, county_code: str, include_month: bool = True) -> list[str]:
+    """The periods beat keeps fresh for a county: this year, this quarter, this month and the review campaigns
+    still open (or ended less than CAMPAIGN_SETTLES_DAYS ago)."""
+    today = timezone.localdate()
+    periods = [Period.current_year().key, Period.current_quarter().key]
+    if include_month:
+        periods.append(f"{today.year}-{today.month:02d}")
+    settled = today - datetime.timedelta(days=CAMPAIGN_SETTLES_DAYS)
+    periods += [c.key for c in campaigns(county_code=county_code) if c.start <= today and c.end >= settled]
+    return periods
+
+
 @shared_task(name="villages.tally_all_counties", time_limit=5 * 60, soft_time_limit=4 * 60)
 def tally_all_counties(period: str | None = None, include_month: bool = True) -> int:
     """One task per county and period, so one slow county never holds up the others."""
-    today_year = Period.current_year().key
-    periods = [period] if period else [today_year]
-    if include_month and not period:
-        today = timezone.localdate()
-        periods.append(f"{today.year}-{today.month:02d}")
     codes = list(Division.objects.filter(level=Level.COUNTY).current().values_list("code", flat=True))
+    sent = 0
     for code in codes:
-        for p in periods:
+        for p in [period] if period else current_periods(county_code=code, include_month=include_month):
             tally_county_task.delay(code, p)
-    return len(codes) * len(periods)
+            sent += 1
+    return sent
 
 
 @shared_task(name="villages.publish_tally_requests", time_limit=60, soft_time_limit=50)

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
 from .choices import CADRE_EDITOR_ROLES, Committee, Role
-from .dashboard import app_panels, app_portrait, dashboard, figures_over_time
+from .dashboard import app_panels, app_portrait, campaign_options, dashboard, figures_over_time, selected_campaign
 from .dashboard import table_rows as dashboard_table_rows
 from .excel import RowErrors, xlsx_response
 from .forms import AdjustmentForm, CadreForm, LedgerImportForm, PostForm, SearchForm
@@ -84,6 +85,19 @@ def division_detail(request, code):
     if request.htmx:
         return render(request, "villages/_children.html", context)
     period = _period(request)
+    campaign = selected_campaign(division=division, request=request)
+    if request.GET.get("format") == "xlsx" and request.GET.get("table"):
+        # One panel's table, as the page shows it.
+        wanted = request.GET["table"]
+        panel = next((p for p in app_panels(division=division, period=period, request=request)
+                      if p.get("id") == wanted and p.get("table")), None)  # fmt: skip
+        if panel is None:
+            raise Http404
+        table = panel["table"]
+        return xlsx_response(
+            f"{division.name}-{wanted}-{period}.xlsx",
+            [(wanted[:31], [str(c) for c in table["columns"]], table["rows"])],
+        )
     board = dashboard(division=division, period=period)
     if request.GET.get("format") == "xlsx":
         columns, rows = dashboard_table_rows(board)
@@ -94,13 +108,18 @@ def division_detail(request, code):
         board=board,
         panels=app_panels(division=division, period=period, request=request),
         periods=_period_choices(),
+        campaign=campaign,
+        campaigns=campaign_options(request),
     )
     return render(request, "villages/division_detail.html", context)
 
 
 def _period(request) -> str:
     try:
-        return Period.parse(request.GET.get("period", "")).key
+        period = Period.parse(request.GET.get("period", ""))
+        if period.kind == "campaign":  # campaigns have their own selector
+            raise ValueError
+        return period.key
     except ValueError:
         return Period.current_year().key
 
@@ -108,12 +127,17 @@ def _period(request) -> str:
 def _period_choices() -> list[str]:
     today = timezone.localdate()
     years = [str(today.year - i) for i in range(3)]
+    quarter = Period.current_quarter()
+    quarters = []
+    for _i in range(4):
+        quarters.append(quarter.key)
+        quarter = quarter.previous
     months = []
     year, month = today.year, today.month
     for _i in range(12):
         months.append(f"{year}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return years + months
+    return years + quarters + months
 
 
 def _breadcrumbs(user, division):

@@ -10,8 +10,17 @@
     option.animation = false; // charts must be complete when printed or captured
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption(option);
+    el.dataset.drawn = "true";
     charts.push(chart);
   });
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
-  window.addEventListener("beforeprint", function () { charts.forEach(function (c) { c.resize(); }); });
+  function resize() { charts.forEach(function (c) { c.resize(); }); }
+  window.addEventListener("resize", resize);
+  // Before printing, the charts take the printed width (the print CSS makes each panel full width); after, the
+  // screen's again. matchMedia covers browsers that print without a beforeprint event.
+  window.addEventListener("beforeprint", resize);
+  window.addEventListener("afterprint", resize);
+  if (window.matchMedia) {
+    var print = window.matchMedia("print");
+    if (print.addEventListener) { print.addEventListener("change", resize); }
+  }
 })();

@@ -62,7 +62,7 @@ def test_dashboard_query_count_does_not_grow_with_the_county(client, tree):
     large, response = _queries(client, url)
     assert response.context["village_count"] == 15
     assert small == large, (small, large)
-    assert large <= 20
+    assert large <= 36  # the panels of the apps (stars, reviews, grids, petitions, work) add a fixed few each
 
 
 def test_village_portrait_query_count_does_not_grow(client, tree):
@@ -77,4 +77,4 @@ def test_village_portrait_query_count_does_not_grow(client, tree):
     tally_county(county_code="411103000000", period="2026")
     large, _ = _queries(client, url)
     assert small == large, (small, large)
-    assert large <= 25
+    assert large <= 40  # the portrait sections of the apps add a fixed few each

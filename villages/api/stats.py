@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from villages import stars
 from villages.choices import StarStatus
-from villages.metrics import Period, registry
+from villages.metrics import Period, campaigns, registry
 from villages.models import Division
 from villages.scopes import can_see
-from villages.stats import figure_table
+from villages.stats import county_code_of, figure_table
 from villages.watch import watch_list
 
 from .renderers import CSVRenderer, XLSXRenderer
@@ -48,6 +48,9 @@ class StatisticSerializer(serializers.Serializer):
     label = serializers.CharField()
     definition = serializers.CharField()
     kind = serializers.CharField()
+    periods = serializers.ListField(
+        child=serializers.CharField(), help_text="kinds of period served: year, quarter, month, campaign"
+    )
     url = serializers.CharField()
 
 
@@ -66,12 +69,26 @@ def parse_division(request, param: str = "division") -> Division:
     return division
 
 
-def parse_period(request) -> str:
+def parse_period(request, division: Division | None = None) -> str:
+    """`period=<YYYY|YYYY-Qn|YYYY-MM>` (default this year), or `campaign=<id>` for a review campaign of the
+    division's county (the period "C<id>")."""
+    campaign = request.query_params.get("campaign")
+    if campaign:
+        key = campaign if campaign.startswith("C") else f"C{campaign}"
+        found = campaigns(ids=[int(key[1:])]) if key[1:].isdigit() else []
+        if not found or (division is not None and found[0].county_code != county_code_of(division.code)):
+            raise ValidationError({"campaign": [_("There is no such review campaign in the division's county.")]})
+        return key
     value = request.query_params.get("period") or Period.current_year().key
     try:
-        return Period.parse(value).key
+        period = Period.parse(value)
     except ValueError as exc:
         raise ValidationError({"period": [str(exc)]}) from None
+    if period.kind == "campaign" and (
+        division is None or campaigns(ids=[period.campaign_id])[0].county_code != county_code_of(division.code)
+    ):
+        raise ValidationError({"period": [_("There is no such review campaign in the division's county.")]})
+    return period.key
 
 
 class StatsIndexView(APIView):
@@ -85,6 +102,7 @@ class StatsIndexView(APIView):
                 "label": str(spec.label),
                 "definition": str(spec.definition),
                 "kind": spec.kind,
+                "periods": sorted(spec.periods),
                 "url": request.build_absolute_uri(reverse("stats-metric", args=[spec.key])),
             }
             for spec in registry().values()
@@ -96,7 +114,7 @@ class StatsIndexView(APIView):
                 except NoReverseMatch:
                     continue
                 items.append({"key": url_name, "label": str(label), "definition": str(definition),
-                              "kind": "table", "url": url})  # fmt: skip
+                              "kind": "table", "periods": [], "url": url})  # fmt: skip
         return Response(items)
 
 
@@ -109,7 +127,12 @@ class MetricStatsView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("division", OpenApiTypes.STR, required=True, description="12-digit division code"),
-            OpenApiParameter("period", OpenApiTypes.STR, description="YYYY or YYYY-MM; default this year"),
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, description="YYYY, YYYY-Qn or YYYY-MM (default this year), or C<id>"
+            ),
+            OpenApiParameter(
+                "campaign", OpenApiTypes.INT, description="a review campaign's id, for the statistics that have one"
+            ),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"]),
         ],
         responses=MetricTableSerializer,
@@ -118,7 +141,10 @@ class MetricStatsView(APIView):
         if key not in registry():
             raise NotFound(_("There is no statistic called %(key)s.") % {"key": key})
         division = parse_division(request)
-        data = figure_table(metric_key=key, division=division, period=parse_period(request))
+        period = parse_period(request, division)
+        if period.startswith("C") and "campaign" not in registry()[key].periods:
+            raise ValidationError({"campaign": [_("This statistic is not tallied per review campaign.")]})
+        data = figure_table(metric_key=key, division=division, period=period)
         if request.accepted_renderer.format in ("csv", "xlsx"):
             data = {"table": _flat(data)}
         return Response(data)

@@ -6,12 +6,23 @@ from django.utils.module_loading import import_string
 
 from villages.choices import Level
 from villages.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from villages.metrics import campaigns
 from villages.models import Division
 from villages.snapshots import tally_county
+from villages.tasks import current_periods
 
 
 class Command(BaseCommand):
     help = "Load every app's demo data. Idempotent: what is already there is skipped."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--months",
+            type=int,
+            default=12,
+            help="tally this many past months too, for the charts over months (default 12; 0 for only the "
+            "periods beat keeps fresh)",
+        )
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
@@ -25,16 +36,25 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"{config.label}: loading demo data")
             import_string(path)(self.stdout)
-        self._tally()
+        self._tally(months=options["months"])
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_accounts()
 
-    def _tally(self):
+    def _tally(self, months: int = 12):
         # The dashboards read the tallies' snapshots: compute them now, as beat would, so the demo's figures
         # come out of the same code as production's.
+        # Beyond what beat keeps fresh (year, quarter, month, open campaigns), the past twelve months, so the
+        # charts of rates over months have a line to draw, and every campaign.
         today = timezone.localdate()
-        periods = [str(today.year), f"{today.year}-{today.month:02d}"]
+        past = []
+        year, month = today.year, today.month
+        for _i in range(months):
+            past.append(f"{year}-{month:02d}")
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
         for code in Division.objects.filter(level=Level.COUNTY).values_list("code", flat=True):
+            periods = current_periods(county_code=code, include_month=False)
+            periods += [c.key for c in campaigns(county_code=code) if c.key not in periods]
+            periods += [m for m in past if m not in periods] or [f"{today.year}-{today.month:02d}"]
             for period in periods:
                 run = tally_county(county_code=code, period=period)
                 self.stdout.write(f"tally {code} {period}: {run.rows_written} figures")
