@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A retried API write (Idempotency-Key) or a form posted twice makes one record (villages/idempotency.py).
+    "villages.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -238,6 +240,9 @@ SHANZHI_LOGIN_LOCKOUT_MINUTES = env.int("SHANZHI_LOGIN_LOCKOUT_MINUTES", default
 
 # The year the county's five-star campaign began: targets are three stars in two years, five in three.
 SHANZHI_STAR_PLAN_START = env.int("SHANZHI_STAR_PLAN_START", default=2024)
+
+# How long the first answer to a keyed write (Idempotency-Key, one-time form token) is kept for its retries.
+SHANZHI_IDEMPOTENCY_HOURS = env.int("SHANZHI_IDEMPOTENCY_HOURS", default=24)
 
 # API tokens live this long unless the client asks for less.
 SHANZHI_TOKEN_TTL = timedelta(days=env.int("SHANZHI_TOKEN_TTL_DAYS", default=30))

@@ -657,6 +657,34 @@ class PersonalDataAccess(models.Model):
         return f"{self.user} {self.at:%Y-%m-%d %H:%M} {self.model} ×{len(self.object_ids)}"
 
 
+class IdempotencyRecord(models.Model):
+    """The first answer to a write sent with an idempotency key (API header) or a one-time form token.
+
+    A retry with the same key by the same user gets this answer again instead of a second write. Kept until
+    `expires_at`; see villages.idempotency.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    location = models.CharField(_("location"), max_length=500, blank=True)
+    body = models.BinaryField(_("body"), default=b"")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="villages_idempotency_user_key")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.key}"
+
+
 class TallyRequest(models.Model):
     """An outbox row: a recompute of one county and period, asked for in the same transaction as the change
     that needs it, and done when a tally of that county and period has started after it. If the broker is away

@@ -1,0 +1,146 @@
+"""Idempotent writes: a retried API call or a form posted twice makes one record.
+
+- API: a POST/PUT/PATCH/DELETE under /api/ sent with an ``Idempotency-Key`` header. The first successful (2xx)
+  answer is stored per user and key; a retry with the same key gets that answer again (header
+  ``Idempotent-Replayed: true``) and the view does not run. The same key with another method, address or body
+  is refused with 422.
+- Browser forms: every ``<form method="post">`` the application renders gets a hidden one-time token
+  (``_once``), added to the page on its way out, so forms added later have it without doing anything. The
+  first post of a token that succeeds (a redirect, the Post/Redirect/Get rule every form view follows) is
+  stored; posting the same token again answers with the same redirect instead of a second write.
+
+The record is inserted in the same transaction as the view's writes: a second request with the same key
+waits on the unique index until the first commits, then replays it; a failed or crashed first request leaves
+nothing, so the retry runs. Records expire after SHANZHI_IDEMPOTENCY_HOURS (a user's expired ones are purged
+at their next keyed write).
+"""
+
+import hashlib
+import json
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+HEADER = "HTTP_IDEMPOTENCY_KEY"
+FORM_FIELD = "_once"
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_KEY = 255
+_FORM = re.compile(rb"(<form\b[^>]*\bmethod\s*=\s*[\"']?post[\"']?[^>]*>)", re.IGNORECASE)
+
+
+def _ttl():
+    return timedelta(hours=getattr(settings, "SHANZHI_IDEMPOTENCY_HOURS", 24))
+
+
+def _api_user(request):
+    """The API caller, authenticated as the view will do it (token or session); None when that fails."""
+    from rest_framework.exceptions import APIException
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+
+    drf = Request(request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES])
+    try:
+        user = drf.user
+    except APIException:
+        return None
+    return user if user.is_authenticated else None
+
+
+def _problem(request, api, status, message):
+    if api:
+        return HttpResponse(json.dumps({"detail": message}), status=status, content_type="application/json")
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        keyed = self._key(request)
+        response = self.get_response(request) if keyed is None else self._once(request, *keyed)
+        return self._add_form_tokens(response)
+
+    def _key(self, request):
+        if request.method not in WRITE_METHODS:
+            return None
+        api = request.path.startswith("/api/")
+        if api:
+            key = request.META.get(HEADER, "").strip()
+            if not key:
+                return None
+            user = _api_user(request)
+        else:
+            content_type = request.content_type or ""
+            if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                return None
+            key = request.POST.get(FORM_FIELD, "").strip()
+            user = getattr(request, "user", None)
+        if not key or user is None or not user.is_authenticated:
+            return None
+        # A browser's bodies differ between two posts of one form (multipart boundaries): a form token is bound
+        # to its address; an API key to its whole request.
+        body = request.body if api else b""
+        digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body)
+        return user, key[:MAX_KEY], digest.hexdigest(), api
+
+    def _once(self, request, user, key, fingerprint, api):
+        from .models import IdempotencyRecord
+
+        with transaction.atomic():
+            now = timezone.now()
+            IdempotencyRecord.objects.filter(user=user, expires_at__lt=now).delete()
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        user=user, key=key, fingerprint=fingerprint, expires_at=now + _ttl()
+                    )
+            except IntegrityError:
+                # Another request with this key committed first (we waited for it on the unique index).
+                return self._replay(request, IdempotencyRecord.objects.get(user=user, key=key), fingerprint, api)
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+                return response
+            keep = (200 <= response.status_code < 300) if api else (300 <= response.status_code < 400)
+            if keep and not response.streaming:
+                record.status_code = response.status_code
+                record.content_type = response.get("Content-Type", "")
+                record.location = response.get("Location", "")[:500]
+                record.body = bytes(response.content)
+                record.save(update_fields=["status_code", "content_type", "location", "body"])
+            else:
+                record.delete()  # not a success: the same key may be tried again
+            return response
+
+    def _replay(self, request, record, fingerprint, api):
+        if record.fingerprint != fingerprint:
+            message = _("This idempotency key was already used for another request; use a new key.")
+            return _problem(request, api, 422, message)
+        response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)
+        if record.location:
+            response["Location"] = record.location
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+    def _add_form_tokens(self, response):
+        if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        content = response.content
+        if b"<form" not in content and b"<FORM" not in content:
+            return response
+
+        def token(match):
+            field = f'<input type="hidden" name="{FORM_FIELD}" value="{secrets.token_urlsafe(16)}">'
+            return match.group(1) + field.encode()
+
+        response.content = _FORM.sub(token, content)
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))
+        return response
