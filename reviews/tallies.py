@@ -66,3 +66,6 @@ def poor_post_ratings(county, period):
         return {}
     poor = PostRating.objects.filter(review__campaign=campaign, grade=Grade.POOR)
     return figures(rollup(poor, "review__village__code", county, n=Count("pk")), "n")
+
+
+from .followup import tallies as followup_tallies  # noqa: E402,F401 - the follow-up records' metrics
