@@ -161,6 +161,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest spreadsheet accepted for import (bytes).
 SHANZHI_IMPORT_MAX_BYTES = env.int("SHANZHI_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Largest evidence file of a rectification measure (bytes); stored under MEDIA_ROOT, served only by a scoped view.
+SHANZHI_EVIDENCE_MAX_BYTES = env.int("SHANZHI_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# Democratic evaluation: a cadre fails when the failing option's votes exceed this share of the votes cast, and
+# is flagged for the county after this many failed years in a row.
+SHANZHI_EVALUATION_FAIL_SHARE = env.str("SHANZHI_EVALUATION_FAIL_SHARE", default="1/3")
+SHANZHI_EVALUATION_FLAG_YEARS = env.int("SHANZHI_EVALUATION_FLAG_YEARS", default=2)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -9,6 +9,7 @@ from villages.throttle import ThrottledAuthenticationForm
 api_v1 = [
     path("", include("villages.api.urls")),
     path("", include("reviews.api.urls")),
+    path("", include("reviews.followup.api.urls")),
     path("", include("grids.api.urls")),
     path("", include("petitions.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -30,6 +31,7 @@ urlpatterns = [
     path("", villages_views.home, name="home"),
     path("", include("villages.urls")),
     path("reviews/", include("reviews.urls")),
+    path("followup/", include("reviews.followup.urls")),
     path("grids/", include("grids.urls")),
     path("petitions/", include("petitions.urls")),
 ]

@@ -137,3 +137,6 @@ class SampleDrawAdmin(ReadOnlyScopedAdmin):
 
     def get_queryset(self, request):
         return SampleDraw.objects.filter(county_scope_q(request.user, "campaign__division__code"))
+
+
+from .followup import admin as followup_admin  # noqa: E402,F401

@@ -5,13 +5,19 @@ from django.utils.translation import gettext_lazy as _
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Look-back reviews")
-    demo_loader = "reviews.demo.load"
+    demo_loader = ["reviews.demo.load", "reviews.followup.demo.load"]
     # Tabs on a division's page (villages.sections): the review board (a village's own is one row, the way its
     # secretary reaches the self-assessment) and the gaps between levels.
     division_sections = [
         ("reviews:board", _("Look-back review"), {"county", "township", "village"}),
         ("reviews:gaps", _("Self vs township vs county"), {"county", "township"}),
+        ("followup:overview", _("Rectification"), {"county", "township", "village"}),
+        ("followup:evaluations", _("Evaluations"), {"county", "township", "village"}),
+        ("followup:talks", _("Talks"), {"county", "township", "village"}),
+        ("followup:books", _("Record books"), {"village"}),
     ]
-    # Dashboard panels and portrait sections (villages.dashboard); other areas of the app append their own.
-    dashboard_panels = ["reviews.dashboard.panels"]
-    portrait_sections = ["reviews.dashboard.portrait_sections"]
+    # Dashboard panels and portrait sections (villages.dashboard): the reviews' own, then the follow-up's.
+    dashboard_panels = ["reviews.dashboard.panels", "reviews.followup.portrait.panels"]
+    portrait_sections = ["reviews.dashboard.portrait_sections", "reviews.followup.portrait.sections"]
+    # What an adjustment acted on, for the committee history (villages.sections.with_adjustment_bases).
+    adjustment_bases = "reviews.followup.portrait.adjustment_bases"

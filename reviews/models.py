@@ -615,3 +615,6 @@ class SampleDraw(models.Model):
 
     def get_absolute_url(self):
         return self.campaign.get_absolute_url()
+
+
+from .followup.models import *  # noqa: E402,F403

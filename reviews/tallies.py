@@ -199,3 +199,6 @@ def self_above_township(county, period):
         score_gap_sum=Sum(F("self_score") - F("township_score")),
     )
     return figures(grouped, "above", "both", inputs=("same", "below", "score_gap_sum"))
+
+
+from .followup import tallies as followup_tallies  # noqa: E402,F401 - the follow-up records' metrics

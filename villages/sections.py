@@ -17,3 +17,21 @@ def division_sections(division) -> list[tuple[str, str]]:
             if division.level in levels:
                 sections.append((reverse(url_name, kwargs={"code": division.code}), str(label)))
     return sections
+
+
+def with_adjustment_bases(adjustments) -> list:
+    """The adjustments, each with ``basis``: (label, url) of what it acted on (a review, an evaluation, a talk), or
+    None. The domain apps that record bases name a function on their AppConfig, ``adjustment_bases = "<path>"``,
+    taking adjustment ids and returning ``{id: (label, url)}`` in one query, so villages imports none of them."""
+    from django.utils.module_loading import import_string
+
+    adjustments = list(adjustments)
+    bases: dict = {}
+    ids = [a.pk for a in adjustments]
+    for config in apps.get_app_configs():
+        path = getattr(config, "adjustment_bases", None)
+        if path and ids:
+            bases.update(import_string(path)(ids))
+    for a in adjustments:
+        a.basis = bases.get(a.pk)
+    return adjustments

@@ -30,7 +30,7 @@ from .metrics import Period
 from .models import Cadre, Division, Post
 from .personal_data import log_full_access
 from .scopes import get_visible_or_404, has_role, require_role, sees_personal_data
-from .sections import division_sections
+from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
 
 
@@ -70,7 +70,7 @@ def division_detail(request, code):
         context.update(
             committees=[(c, label, [p for p in posts if p.committee == c]) for c, label in Committee.choices],
             cadres=cadres,
-            adjustments=selectors.adjustment_list(user=request.user, division=division)[:50],
+            adjustments=with_adjustment_bases(selectors.adjustment_list(user=request.user, division=division)[:50]),
             stars=village_stars(village=division, year=year),
             year=year,
             over_time=figures_over_time(division=division),
@@ -159,7 +159,9 @@ def cadre_detail(request, pk):
             "cadre": cadre,
             "division": cadre.division,
             "posts": cadre.posts.order_by("-end_date", "start_date"),
-            "adjustments": selectors.adjustment_list(user=request.user).filter(Q(outgoing=cadre) | Q(incoming=cadre)),
+            "adjustments": with_adjustment_bases(
+                selectors.adjustment_list(user=request.user).filter(Q(outgoing=cadre) | Q(incoming=cadre))
+            ),
             "history": readable_history(cadre, full_personal_data=full),
             "full_personal_data": full,
             "can_edit": has_role(request.user, cadre.division.code, CADRE_EDITOR_ROLES),

@@ -31,11 +31,11 @@ class Command(BaseCommand):
         # Each app names its own loader, so the base app never imports the domain apps; app order puts the
         # villages (which the others hang their data on) first.
         for config in apps.get_app_configs():
-            path = getattr(config, "demo_loader", None)
-            if not path:
-                continue
-            self.stdout.write(f"{config.label}: loading demo data")
-            import_string(path)(self.stdout)
+            # A dotted path, or a list of them for an app with several areas (reviews and its follow-up).
+            paths = getattr(config, "demo_loader", None) or []
+            for path in [paths] if isinstance(paths, str) else paths:
+                self.stdout.write(f"{config.label}: loading demo data ({path})")
+                import_string(path)(self.stdout)
         self._tally(months=options["months"])
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_accounts()
