@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 STAMP := .venv/.installed
 
-.PHONY: run test up install static lint format messages migrate demo clean
+.PHONY: run test up install static lint format messages migrate demo clean bench
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	python3 -m venv .venv
@@ -25,6 +25,14 @@ test: install locale/zh_Hans/LC_MESSAGES/django.mo
 	.venv/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run -v0
 	$(PY) -m pytest -n $${PYTEST_WORKERS:-2}
+
+# The benchmark (docs/performance.md): its own database per scale, made if missing; figures in bench-results.json.
+SCALE ?= county
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench_$(SCALE)
+bench: install locale/zh_Hans/LC_MESSAGES/django.mo
+	psql "$(BENCH_DATABASE_URL)" -c "" 2>/dev/null || createdb -h 127.0.0.1 -U postgres "bench_$(SCALE)"
+	DATABASE_URL="$(BENCH_DATABASE_URL)" DEBUG=false $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL="$(BENCH_DATABASE_URL)" DEBUG=false $(PY) manage.py bench --scale $(SCALE) --port $${BENCH_PORT:-8014}
 
 up: install locale/zh_Hans/LC_MESSAGES/django.mo
 	SHANZHI_ENV=production $(PY) manage.py migrate --noinput

@@ -308,6 +308,9 @@ class Petition(models.Model):
         indexes = [
             # The overdue and due-soon lists: WHERE due_on < today (or BETWEEN today AND today + N).
             models.Index(fields=["due_on", "status"], name="petitions_due_status"),
+            # The case list's order (ORDER BY received_on DESC, id DESC): its pages walk this index alone (ids and
+            # the division for the scope filter), however deep the page.
+            models.Index(fields=["-received_on", "-id"], include=["division"], name="petitions_list_order"),
             # The rates: WHERE received_on / concluded_on BETWEEN period start AND end.
             models.Index(fields=["received_on"], name="petitions_received"),
             models.Index(fields=["concluded_on"], name="petitions_concluded"),

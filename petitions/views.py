@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from villages.choices import Level, Role
 from villages.excel import xlsx_response
 from villages.models import Division
+from villages.pagination import DeferredPaginator
 from villages.personal_data import log_full_access
 from villages.scopes import get_visible_or_404, has_role, require_role, sees_personal_data, user_scopes
 from villages.sections import division_sections
@@ -191,7 +192,7 @@ def _filtered_cases(request, division):
 def case_list(request, code):
     division = _reader_division(request, code)
     filterset, qs = _filtered_cases(request, division)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = DeferredPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

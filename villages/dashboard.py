@@ -8,12 +8,17 @@ option) and/or a ``table`` (``{"columns": [...], "rows": [[...]]}``).
 """
 
 from django.apps import apps
+from django.core.cache import cache
+from django.utils import translation
 from django.utils.module_loading import import_string
 
+from .choices import Level
 from .metrics import Period, campaigns, registry
 from .models import Division, Snapshot
-from .stats import county_code_of
+from .stats import county_code_of, snapshot_version
 from .watch import watch_list
+
+DASHBOARD_TTL = 24 * 3600
 
 # The headline figures, in order; a metric no app provides is left out.
 HEADLINES = [
@@ -45,8 +50,36 @@ def _value(spec, numerator, denominator):
     return numerator
 
 
-def dashboard(*, division: Division, period: str) -> dict:
+def dashboard_key(*, division: Division, period: str) -> str | None:
+    """The cache key of a county's or township's dashboard: the snapshot versions of the period and of the one
+    before (the trend reads both) and the language, so a new tally of either period changes it. None where
+    there is no one version (above a county, or nothing tallied yet)."""
+    if division.level not in (Level.COUNTY, Level.TOWNSHIP):
+        return None
     parsed = Period.parse(period)
+    county = county_code_of(division.code)
+    now = snapshot_version(county, parsed.key)
+    if now is None:
+        return None
+    before = snapshot_version(county, parsed.previous.key)
+    return f"dashboard:{division.code}:{parsed.key}:{now}:{before}:{translation.get_language()}"
+
+
+def dashboard(*, division: Division, period: str, key: str | None = None) -> dict:
+    """The dashboard's figures and watch list, cached under ``dashboard_key``, so a page view after the first
+    reads no snapshot row."""
+    parsed = Period.parse(period)
+    key = key or dashboard_key(division=division, period=parsed.key)
+    if key is None:
+        return _dashboard(division, parsed)
+    data = cache.get(key)
+    if data is None:
+        data = _dashboard(division, parsed)
+        cache.set(key, data, DASHBOARD_TTL)
+    return data
+
+
+def _dashboard(division: Division, parsed: Period) -> dict:
     specs = registry()
     keys = [k for k in HEADLINES if k in specs]
     wanted = [*keys, "villages.village_count", "villages.households"]

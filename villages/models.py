@@ -120,6 +120,10 @@ class Division(models.Model):
                 name="villages_div_level_code",
                 opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
             ),
+            # Every tally and scoped list joins its rows to their division: WHERE code LIKE '411103%' (any level).
+            # At province scale this lets PostgreSQL start from the county's few hundred divisions and follow
+            # the foreign-key indexes, instead of scanning millions of rows per county.
+            models.Index(fields=["code"], name="villages_div_code_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self):
@@ -489,6 +493,12 @@ class Snapshot(models.Model):
             ),
         ]
         indexes = [
+            # A tally replacing its county's rows: DELETE … WHERE division_code LIKE '411103%' AND period = ?
+            models.Index(
+                fields=["division_code", "period"],
+                name="villages_snapshot_county",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
             # A statistic for a division and its children: WHERE metric = ? AND period = ? AND division_code LIKE ?
             models.Index(
                 fields=["metric", "period", "division_code"],

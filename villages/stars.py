@@ -15,6 +15,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .bulk import insert_instances
 from .choices import (
     LEVEL_PREFIX_LENGTH,
     Comparison,
@@ -126,7 +127,7 @@ def propose(*, county: Division, year: int, rows: list[Snapshot], run: TallyRun)
 
 def replace_proposals(*, county: Division, year: int, proposals: list[StarProposal]) -> None:
     StarProposal.objects.filter(division__code__startswith=county.prefix, year=year).delete()
-    StarProposal.objects.bulk_create(proposals, batch_size=2000)
+    insert_instances(StarProposal, proposals)
 
 
 # --- the award flow -------------------------------------------------------------------------------------------

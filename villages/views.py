@@ -8,12 +8,22 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
 from .choices import CADRE_EDITOR_ROLES, Committee, Role
-from .dashboard import app_panels, app_portrait, campaign_options, dashboard, figures_over_time, selected_campaign
+from .dashboard import (
+    DASHBOARD_TTL,
+    app_panels,
+    app_portrait,
+    campaign_options,
+    dashboard,
+    dashboard_key,
+    figures_over_time,
+    selected_campaign,
+)
 from .dashboard import table_rows as dashboard_table_rows
 from .excel import RowErrors, xlsx_response
 from .forms import AdjustmentForm, CadreForm, LedgerImportForm, PostForm, SearchForm
@@ -29,7 +39,7 @@ from .ledgers import (
 from .metrics import Period
 from .models import Cadre, Division, Post
 from .personal_data import log_full_access
-from .scopes import get_visible_or_404, has_role, require_role, sees_personal_data
+from .scopes import can_see, get_visible_or_404, has_role, require_role, sees_personal_data
 from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
 
@@ -53,10 +63,12 @@ def home(request):
 
 @login_required
 def division_detail(request, code):
-    division = get_visible_or_404(Division.objects.select_related("parent"), request.user, code=code)
+    # The ancestors come with the division (a village is four levels down), so the breadcrumbs cost no query.
+    chain = Division.objects.select_related("parent__parent__parent__parent")
+    division = get_visible_or_404(chain, request.user, code=code)
     context = {
         "division": division,
-        "breadcrumbs": _breadcrumbs(request.user, division),
+        "breadcrumbs": _loaded_breadcrumbs(request.user, division),
         "can_edit_cadres": has_role(request.user, division.code, CADRE_EDITOR_ROLES),
         "full_personal_data": sees_personal_data(request.user, division.code),
         "sections": division_sections(division),
@@ -98,14 +110,18 @@ def division_detail(request, code):
             f"{division.name}-{wanted}-{period}.xlsx",
             [(wanted[:31], [str(c) for c in table["columns"]], table["rows"])],
         )
-    board = dashboard(division=division, period=period)
     if request.GET.get("format") == "xlsx":
-        columns, rows = dashboard_table_rows(board)
+        columns, rows = dashboard_table_rows(dashboard(division=division, period=period))
         return xlsx_response(f"{division.name}-{period}.xlsx", [(period, columns, rows)])
+    key = dashboard_key(division=division, period=period)
     context.update(
         village_count=selectors.village_count_below(division),
         can_import=has_role(request.user, division.code, {Role.COUNTY_OFFICIAL}),
-        board=board,
+        # Read only if the page's cached fragments (keyed like the figures themselves) are missing.
+        board=SimpleLazyObject(lambda: dashboard(division=division, period=period, key=key)),
+        board_key=key or "",
+        board_ttl=DASHBOARD_TTL if key else 0,
+        period=period,
         panels=app_panels(division=division, period=period, request=request),
         periods=_period_choices(),
         campaign=campaign,
@@ -138,6 +154,16 @@ def _period_choices() -> list[str]:
         months.append(f"{year}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return years + quarters + months
+
+
+def _loaded_breadcrumbs(user, division):
+    """Like ``_breadcrumbs``, from the parents already loaded with the division (top first)."""
+    chain = []
+    parent = division.parent
+    while parent is not None:
+        chain.append(parent)
+        parent = parent.parent if parent.parent_id else None
+    return [d for d in reversed(chain) if can_see(user, d.code)]
 
 
 def _breadcrumbs(user, division):

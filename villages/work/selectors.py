@@ -225,8 +225,15 @@ def village_figures(*, division: Division, year: int) -> dict[str, WorkFigures]:
     """
     prefix = division.prefix
     start, end = _year_range(year)
-    codes = Division.objects.current(end).filter(level=Level.VILLAGE, code__startswith=prefix)
-    result = {code: WorkFigures(villages=1) for code in codes.values_list("code", flat=True)}
+    if division.is_village:
+        # A village's portrait: the village itself, if current at the year's end (no query needed to know).
+        current = (division.valid_from is None or division.valid_from <= end) and (
+            division.valid_to is None or division.valid_to > end
+        )
+        result = {division.code: WorkFigures(villages=1)} if current else {}
+    else:
+        codes = Division.objects.current(end).filter(level=Level.VILLAGE, code__startswith=prefix)
+        result = {code: WorkFigures(villages=1) for code in codes.values_list("code", flat=True)}
 
     def grouped(qs, code_field: str, **aggregates):
         rows = qs.filter(**{f"{code_field}__startswith": prefix}).values(code_field).annotate(**aggregates).order_by()

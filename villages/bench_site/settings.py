@@ -1,0 +1,5 @@
+"""The project's settings with the bare views' URLs added (used only by ``manage.py bench``)."""
+
+from config.settings import *  # noqa: F403
+
+ROOT_URLCONF = "villages.bench_site.urls"

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("bench/bare/snapshot/", views.bare_snapshot, name="bench_bare_snapshot"),
+    path("bench/bare/insert/", views.bare_insert, name="bench_bare_insert"),
+    path("", include("config.urls")),
+]
