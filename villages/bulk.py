@@ -112,6 +112,8 @@ class Copier:
 def insert_instances(model, objs, *, batch_size: int = 2000) -> int:
     """Insert unsaved model instances whose ids are not needed back (every concrete column but the id)."""
     if connection.vendor != "postgresql":
+        # Rows may come as named tuples of column attributes (the tallies' snapshot rows): make instances.
+        objs = [o if isinstance(o, model) else model(**o._asdict()) for o in objs]
         model.objects.bulk_create(objs, batch_size=batch_size)
         return len(objs)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
