@@ -65,6 +65,20 @@ def _text(value) -> str:
 
 # Democratic evaluation
 
+# The two scales the counties use (also added by migration 0003): name, options from best to worst, failing option.
+DEFAULT_SCALES = [
+    ("称职评议", ["称职", "基本称职", "不称职"], "不称职"),
+    ("满意度测评", ["满意", "基本满意", "不满意"], "不满意"),
+]
+
+
+def default_scales() -> dict[str, EvaluationScale]:
+    """The default scales by name, created if missing (a flushed test database has lost the migration's rows)."""
+    return {
+        name: EvaluationScale.objects.get_or_create(name=name, defaults={"options": options, "failing": failing})[0]
+        for name, options, failing in DEFAULT_SCALES
+    }
+
 
 def fail_share() -> Fraction:
     return Fraction(str(settings.SHANZHI_EVALUATION_FAIL_SHARE))

@@ -18,7 +18,6 @@ from reviews.followup.choices import MeasureStatus
 from reviews.followup.models import (
     AppendOnlyError,
     Evaluation,
-    EvaluationScale,
     Evidence,
     Measure,
     RecordBookPublication,
@@ -52,7 +51,7 @@ def stored_files(root: Path) -> list[Path]:
 
 
 def _evaluate(tree, year, bad, cadre=None, scale_name="称职评议"):
-    scale = EvaluationScale.objects.get(name=scale_name)
+    scale = services.default_scales()[scale_name]
     cadre = cadre or tree.member.cadre
     counts = dict(zip(scale.options, [60 - bad, 0, bad], strict=True))
     services.evaluation_record(
@@ -119,7 +118,7 @@ def test_the_flag_shows_on_the_village_page_and_the_county_list(client, tree):
 
 
 def test_bad_votes_are_refused_field_by_field_and_nothing_saved(tree):
-    scale = EvaluationScale.objects.get(name="称职评议")
+    scale = services.default_scales()["称职评议"]
     stranger = tree.other.cadre
     with pytest.raises(ValidationError) as exc:
         services.evaluation_record(
@@ -138,7 +137,7 @@ def test_bad_votes_are_refused_field_by_field_and_nothing_saved(tree):
 
 
 def test_only_the_township_or_county_records_evaluations(tree):
-    scale = EvaluationScale.objects.get(name="称职评议")
+    scale = services.default_scales()["称职评议"]
     kwargs = {
         "village": tree.liangzhuang, "year": 2024, "date": datetime.date(2024, 12, 1), "organizer": "x",
         "expected": 5, "attendance": 5, "scale": scale, "results": {tree.member.cadre.pk: {"称职": 5}},

@@ -14,7 +14,6 @@ from rest_framework.test import APIClient
 from reviews.followup import services
 from reviews.followup import urls as html_urls
 from reviews.followup.api import urls as api_urls
-from reviews.followup.models import EvaluationScale
 from reviews.models import Check, Review
 from tests.factories import CadreFactory, PostFactory
 from tests.reviews.followup_data import upload
@@ -111,7 +110,7 @@ def _objects(village, campaign, actor, month) -> dict:
         actor=actor, plan=plan, content="措施", owner="某", deadline=month.end, problem=problem
     )
     evidence = services.evidence_upload(actor=actor, measure=measure, file=upload())
-    scale = EvaluationScale.objects.first()
+    scale = services.default_scales()["称职评议"]
     meeting = services.evaluation_record(
         actor=actor,
         village=village,
