@@ -600,6 +600,29 @@ def record_books_publish(*, actor, village: Division, period: str) -> RecordBook
     return publication
 
 
+def record_books_publish_due(*, today: datetime.date | None = None) -> int:
+    """The monthly schedule: publish last month's books of every village that wrote in them and has not published
+    that month yet. Idempotent (a village's month is published once); each village in its own transaction."""
+    today = today or timezone.localdate()
+    last = (today.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    start, end = _month_bounds(last)
+    villages = (
+        Division.objects.filter(record_entries__date__gte=start, record_entries__date__lt=end)
+        .exclude(record_publications__period=last)
+        .distinct()
+        .order_by("code")
+    )
+    published = 0
+    for village in villages:
+        with transaction.atomic():
+            if RecordBookPublication.objects.select_for_update().filter(village=village, period=last).exists():
+                continue
+            entries = publication_entries(village=village, period=last)
+            RecordBookPublication(village=village, period=last, entries=entries, published_by=None).save()
+            published += 1
+    return published
+
+
 # Adjustments with their basis
 
 

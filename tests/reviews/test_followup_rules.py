@@ -139,9 +139,15 @@ def test_bad_votes_are_refused_field_by_field_and_nothing_saved(tree):
 def test_only_the_township_or_county_records_evaluations(tree):
     scale = services.default_scales()["称职评议"]
     kwargs = {
-        "village": tree.liangzhuang, "year": 2024, "date": datetime.date(2024, 12, 1), "organizer": "x",
-        "expected": 5, "attendance": 5, "scale": scale, "results": {tree.member.cadre.pk: {"称职": 5}},
-    }  # fmt: skip
+        "village": tree.liangzhuang,
+        "year": 2024,
+        "date": datetime.date(2024, 12, 1),
+        "organizer": "x",
+        "expected": 5,
+        "attendance": 5,
+        "scale": scale,
+        "results": {tree.member.cadre.pk: {"称职": 5}},
+    }
     with pytest.raises(PermissionDenied):
         services.evaluation_record(actor=tree.users.village, **kwargs)
     with pytest.raises(Http404):
@@ -434,3 +440,23 @@ def test_villages_never_imports_reviews():
     root = Path(__file__).resolve().parents[2] / "villages"
     offenders = [p for p in root.rglob("*.py") if "import reviews" in p.read_text() or "from reviews" in p.read_text()]
     assert offenders == []
+
+
+def test_the_monthly_schedule_publishes_last_month_once(tree, f):
+    from reviews.followup.tasks import publish_record_books
+
+    last_month = (TODAY.replace(day=1) - datetime.timedelta(days=1)).replace(day=5)
+    services.record_entry_add(
+        actor=f.recorder, cadre=tree.secretary.cadre, book="blue", date=last_month, content="上月值班"
+    )
+    month = last_month.strftime("%Y-%m")
+    writers = set(
+        RecordEntry.objects.filter(date__year=last_month.year, date__month=last_month.month).values_list(
+            "village_id", flat=True
+        )
+    )
+    assert publish_record_books() == len(writers) >= 1
+    assert publish_record_books() == 0
+    publication = RecordBookPublication.objects.get(village=tree.liangzhuang)
+    assert publication.period == month and publication.published_by is None
+    assert "上月值班" in [e["content"] for e in publication.entries]
