@@ -460,3 +460,31 @@ def test_the_monthly_schedule_publishes_last_month_once(tree, f):
     publication = RecordBookPublication.objects.get(village=tree.liangzhuang)
     assert publication.period == month and publication.published_by is None
     assert "上月值班" in [e["content"] for e in publication.entries]
+
+
+def test_lists_and_pages_keep_their_query_budget(client, tree, f, django_assert_max_num_queries):
+    for i in range(6):  # more measures with evidence, more entries: the counts must not grow with them
+        m = services.measure_add(actor=tree.users.township, plan=f.plan, content=f"措施{i}", owner="x", deadline=TODAY)
+        services.evidence_upload(actor=tree.users.township, measure=m, file=upload())
+        services.record_entry_add(actor=f.recorder, cadre=tree.member.cadre, book="blue", date=TODAY, content=f"{i}")
+    api = APIClient()
+    api.force_authenticate(tree.users.county)
+    for name in (
+        "followup-measure-list",
+        "followup-plan-list",
+        "followup-problem-list",
+        "followup-record-entry-list",
+        "followup-talk-list",
+        "followup-evaluation-list",
+    ):
+        with django_assert_max_num_queries(8):
+            assert api.get(reverse(name)).status_code == 200, name
+    client.force_login(tree.users.township)
+    pages = [
+        reverse("followup:plan", args=[f.plan.pk]),
+        reverse("followup:books", args=[tree.liangzhuang.code]),
+        reverse("followup:overview", args=[tree.peicheng.code]),
+    ]
+    for url in pages:
+        with django_assert_max_num_queries(22):
+            assert client.get(url).status_code == 200, url
