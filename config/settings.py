@@ -282,7 +282,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "villages.tally_all_counties",
         "schedule": float(env.int("SHANZHI_TALLY_INTERVAL", default=3600)),
     },
+    # Last month's three-colour record books of every village, published once the month is over (idempotent).
+    "publish-record-books": {"task": "reviews.publish_record_books", "schedule": 6 * 3600.0},
 }
+# Task modules below an app's top level, which autodiscovery does not reach.
+CELERY_IMPORTS = ["reviews.followup.tasks"]
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -31,7 +31,6 @@ from .models import (
     CommonMeasure,
     Evaluation,
     EvaluationMeeting,
-    EvaluationScale,
     Measure,
     Problem,
     ProblemVillage,
@@ -382,7 +381,7 @@ def _load(campaign) -> dict:
 
 def _evaluations(rng, villages, today, actor) -> int:
     """Two years of 称职 evaluations in 裴城镇: three cadres fail both years (flagged), two only the last."""
-    scale = EvaluationScale.objects.get(name="称职评议")
+    scale = services.default_scales()["称职评议"]
     cadres = list(Cadre.objects.filter(division__in=villages, active=True).order_by("division__code", "pk"))
     if not cadres:
         return 0

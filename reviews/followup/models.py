@@ -653,8 +653,14 @@ class RecordBookPublication(models.Model):
     )
     period = models.CharField(_("month"), max_length=7)
     entries = models.JSONField(_("entries as published"))
+    # Empty when the monthly schedule published it (reviews.publish_record_books).
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     published_at = models.DateTimeField(_("published"), default=timezone.now)
 

@@ -17,7 +17,6 @@ def sections(village, request) -> list[dict]:
         return []
     s = selectors.village_summary(village=village)
     m = s["measures"]
-    plan = s["plan"]
     items = [
         (
             _("Problems (common / particular)"),
@@ -27,7 +26,7 @@ def sections(village, request) -> list[dict]:
         (
             _("Plan: measures closed / done / all"),
             f"{m['closed']} / {m['done']} / {m['total']}",
-            plan.get_absolute_url() if plan else None,
+            reverse("followup:plan", args=[s["plan_id"]]) if s["plan_id"] else None,
         ),
         (_("Measures overdue"), m["overdue"], None),
         (

@@ -3,15 +3,15 @@ the county's and township's view (a fixed number of queries whatever the number 
 
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from villages.choices import LEVEL_PREFIX_LENGTH, Level
 from villages.models import Division
 
 from ..models import Campaign, Check
-from .choices import FOLLOWUP_READERS, MeasureStatus, ProblemKind
+from .choices import FOLLOWUP_READERS, Book, MeasureStatus, ProblemKind
 from .models import (
     Evaluation,
     EvaluationMeeting,
@@ -233,28 +233,43 @@ def publications(*, village: Division):
     return RecordBookPublication.objects.filter(village=village).select_related("published_by").order_by("-period")
 
 
+def _count(queryset, group: str):
+    """A correlated COUNT for one village (0 when it has none), to annotate the village with."""
+    rows = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def village_summary(*, village: Division) -> dict:
-    """The portrait's figures of one village (a handful of queries)."""
+    """The portrait's figures of one village: every count in one query, then its evaluations and talks."""
     today = timezone.localdate()
-    measures = Measure.objects.filter(plan__village=village).aggregate(
-        total=Count("pk"),
-        closed=Count("pk", filter=Q(status=MeasureStatus.CLOSED)),
-        done=Count("pk", filter=Q(status=MeasureStatus.DONE)),
-        overdue=Count("pk", filter=Q(status=MeasureStatus.IN_PROGRESS, deadline__lt=today)),
+    here = OuterRef("pk")
+    measures = Measure.objects.filter(plan__village=here)
+    links = ProblemVillage.objects.filter(village=here)
+    entries = RecordEntry.objects.filter(village=here)
+    latest_plan = RectificationPlan.objects.filter(village=here).order_by("-campaign__start_date", "-pk")
+    row = (
+        Division.objects.filter(pk=village.pk)
+        .annotate(
+            m_total=_count(measures, "plan__village"),
+            m_closed=_count(measures.filter(status=MeasureStatus.CLOSED), "plan__village"),
+            m_done=_count(measures.filter(status=MeasureStatus.DONE), "plan__village"),
+            m_overdue=_count(measures.filter(status=MeasureStatus.IN_PROGRESS, deadline__lt=today), "plan__village"),
+            p_common=_count(links.filter(problem__kind=ProblemKind.COMMON), "village"),
+            p_particular=_count(links.filter(problem__kind=ProblemKind.PARTICULAR), "village"),
+            **{f"b_{book}": _count(entries.filter(book=book), "village") for book in Book.values},
+            plan_id=Subquery(latest_plan.values("pk")[:1]),
+        )
+        .values()
+        .get()
     )
-    problems = ProblemVillage.objects.filter(village=village).aggregate(
-        common=Count("pk", filter=Q(problem__kind=ProblemKind.COMMON)),
-        particular=Count("pk", filter=Q(problem__kind=ProblemKind.PARTICULAR)),
-    )
-    books = dict(RecordEntry.objects.filter(village=village).values_list("book").annotate(n=Count("pk")).order_by())
     return {
-        "measures": measures,
-        "problems": problems,
-        "books": books,
-        "plan": RectificationPlan.objects.filter(village=village).order_by("-campaign__start_date").first(),
+        "measures": {k: row[f"m_{k}"] for k in ("total", "closed", "done", "overdue")},
+        "problems": {"common": row["p_common"], "particular": row["p_particular"]},
+        "books": {book: row[f"b_{book}"] for book in Book.values},
+        "plan_id": row["plan_id"],
         "evaluations": list(
             Evaluation.objects.filter(meeting__village=village)
-            .select_related("cadre", "meeting__scale")
+            .select_related("cadre")
             .order_by("-year", "cadre__name")[:20]
         ),
         "talks": list(Talk.objects.filter(village=village).select_related("cadre").order_by("-held_at")[:10]),

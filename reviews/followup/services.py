@@ -65,6 +65,20 @@ def _text(value) -> str:
 
 # Democratic evaluation
 
+# The two scales the counties use (also added by migration 0003): name, options from best to worst, failing option.
+DEFAULT_SCALES = [
+    ("称职评议", ["称职", "基本称职", "不称职"], "不称职"),
+    ("满意度测评", ["满意", "基本满意", "不满意"], "不满意"),
+]
+
+
+def default_scales() -> dict[str, EvaluationScale]:
+    """The default scales by name, created if missing (a flushed test database has lost the migration's rows)."""
+    return {
+        name: EvaluationScale.objects.get_or_create(name=name, defaults={"options": options, "failing": failing})[0]
+        for name, options, failing in DEFAULT_SCALES
+    }
+
 
 def fail_share() -> Fraction:
     return Fraction(str(settings.SHANZHI_EVALUATION_FAIL_SHARE))
@@ -584,6 +598,29 @@ def record_books_publish(*, actor, village: Division, period: str) -> RecordBook
     publication.full_clean()
     publication.save()
     return publication
+
+
+def record_books_publish_due(*, today: datetime.date | None = None) -> int:
+    """The monthly schedule: publish last month's books of every village that wrote in them and has not published
+    that month yet. Idempotent (a village's month is published once); each village in its own transaction."""
+    today = today or timezone.localdate()
+    last = (today.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    start, end = _month_bounds(last)
+    villages = (
+        Division.objects.filter(record_entries__date__gte=start, record_entries__date__lt=end)
+        .exclude(record_publications__period=last)
+        .distinct()
+        .order_by("code")
+    )
+    published = 0
+    for village in villages:
+        with transaction.atomic():
+            if RecordBookPublication.objects.select_for_update().filter(village=village, period=last).exists():
+                continue
+            entries = publication_entries(village=village, period=last)
+            RecordBookPublication(village=village, period=last, entries=entries, published_by=None).save()
+            published += 1
+    return published
 
 
 # Adjustments with their basis

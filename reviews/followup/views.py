@@ -29,6 +29,7 @@ from .choices import (
     MEASURE_VERIFIERS,
     RECORD_BOOK_PUBLISHERS,
     RECORD_BOOK_WRITERS,
+    TALK_RUNG,
     TOWNSHIP_OR_COUNTY,
     Book,
     MeasureStatus,
@@ -604,6 +605,7 @@ def talk(request, pk):
             form=form if can_follow else None,
             adjustments=item.adjustments.select_related("adjustment__outgoing"),
             posts=Post.objects.filter(cadre=item.cadre, end_date__isnull=True) if can_follow else (),
+            ladder=[(t, TALK_RUNG[t.kind]) for t in Talk.objects.filter(cadre=item.cadre).order_by("held_at", "pk")],
         ),
         status=status,
     )

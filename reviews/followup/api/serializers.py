@@ -177,15 +177,15 @@ class MeasureInputSerializer(serializers.Serializer):
     common_measure = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
-class NoteInputSerializer(serializers.Serializer):
+class MeasureNoteInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReasonInputSerializer(serializers.Serializer):
+class MeasureReasonInputSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class DoneInputSerializer(serializers.Serializer):
+class MeasureDoneInputSerializer(serializers.Serializer):
     completed_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 

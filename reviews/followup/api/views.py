@@ -184,30 +184,30 @@ class MeasureViewSet(ReadOnly, mixins.CreateModelMixin, FollowupViewSet):
         measure = services.measure_add(actor=request.user, plan=plan, problem=problem, common_measure=common, **data)
         return self._fresh(measure, status.HTTP_201_CREATED)
 
-    @extend_schema(request=serializers.DoneInputSerializer, responses=serializers.MeasureSerializer)
+    @extend_schema(request=serializers.MeasureDoneInputSerializer, responses=serializers.MeasureSerializer)
     @action(detail=True, methods=["post"])
     def done(self, request, pk=None):
         measure = self.get_object()
-        body = serializers.DoneInputSerializer(data=request.data)
+        body = serializers.MeasureDoneInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.measure_report_done(actor=request.user, measure=measure, **body.validated_data)
         return self._fresh(measure)
 
-    @extend_schema(request=serializers.NoteInputSerializer, responses=serializers.MeasureSerializer)
+    @extend_schema(request=serializers.MeasureNoteInputSerializer, responses=serializers.MeasureSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         measure = self.get_object()
-        body = serializers.NoteInputSerializer(data=request.data)
+        body = serializers.MeasureNoteInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.measure_close(actor=request.user, measure=measure, **body.validated_data)
         return self._fresh(measure)
 
-    @extend_schema(request=serializers.ReasonInputSerializer, responses=serializers.MeasureSerializer)
+    @extend_schema(request=serializers.MeasureReasonInputSerializer, responses=serializers.MeasureSerializer)
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, pk=None):
         measure = self.get_object()
         require_role(request.user, measure.plan.village.code, services.MEASURE_VERIFIERS)
-        body = serializers.ReasonInputSerializer(data=request.data)
+        body = serializers.MeasureReasonInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.measure_send_back(actor=request.user, measure=measure, **body.validated_data)
         return self._fresh(measure)
