@@ -150,7 +150,9 @@ def _map_panel(division, period, request) -> dict:
     choices = [
         {
             "key": key,
-            "label": str(specs[key].label) + (_(" per 1,000 households") if how != "rate" else ""),
+            "label": str(specs[key].label)
+            if how == "rate"
+            else _("%(figure)s per 1,000 households") % {"figure": specs[key].label},
             "kind": how,
         }
         for key, how in MAP_FIGURES
