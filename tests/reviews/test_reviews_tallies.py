@@ -242,3 +242,19 @@ def test_review_section_of_the_portrait_in_constant_queries(client, tree, graded
     _grow(tree, graded, 6)
     large, _response = _queries(client, url)
     assert small == large, (small, large)
+
+
+def test_beat_keeps_an_open_campaign_fresh(tree, small_template):
+    from reviews import services
+
+    today = timezone.localdate()
+    running = services.campaign_create(
+        actor=tree.users.county,
+        division=tree.yc,
+        template=small_template,
+        name="本年度回头看",
+        start_date=today - datetime.timedelta(days=10),
+        end_date=today + datetime.timedelta(days=10),
+    )
+    assert f"C{running.pk}" in current_periods(county_code=YC)
+    assert f"C{running.pk}" not in current_periods(county_code="340827000000")
