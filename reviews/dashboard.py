@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from villages.dashboard import percent, rate_of, read_snapshots, selected_campaign
+from villages.scopes import has_role
 
-from .choices import GRADE_ORDER, STAGE_ORDER, LevelStatus, Stage
+from .choices import GRADE_ORDER, READER_ROLES, STAGE_ORDER, LevelStatus, Stage
 from .models import Review, ReviewLevel
 from .tallies import GRADE_LABELS, GRADE_STAGES, grade_metric_key
 
@@ -20,6 +21,9 @@ STAGES = ["final", *STAGE_ORDER]
 
 
 def panels(division, period, request) -> list[dict]:
+    # Evaluations are read only by the roles that read reviews (not grid workers or petition officers).
+    if not has_role(request.user, division.code, READER_ROLES):
+        return []
     campaign = selected_campaign(division=division, request=request)
     if campaign is None:
         return []
@@ -133,6 +137,8 @@ def _gap_panel(division, campaign, found, children) -> dict:
 
 def portrait_sections(village, request) -> list[dict]:
     """The village's reviews, newest campaign first: each level's grade and score, and how they compare."""
+    if not has_role(request.user, village.code, READER_ROLES):
+        return []
     reviews = list(
         Review.objects.filter(village=village).select_related("campaign").order_by("-campaign__start_date")[:3]
     )

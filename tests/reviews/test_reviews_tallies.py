@@ -258,3 +258,18 @@ def test_beat_keeps_an_open_campaign_fresh(tree, small_template):
     )
     assert f"C{running.pk}" in current_periods(county_code=YC)
     assert f"C{running.pk}" not in current_periods(county_code="340827000000")
+
+
+def test_review_grades_are_shown_only_to_the_roles_that_read_reviews(client, tree, graded):
+    tally_county(county_code=YC, period=f"C{graded.pk}")
+    grid_worker = scoped_user("t_grid_lz", tree.liangzhuang, Role.GRID_WORKER)
+    client.force_login(grid_worker)
+    response = client.get(reverse("villages:division", args=[tree.liangzhuang.code]))
+    assert not [s for s in response.context["portrait"] if s.get("id") == "portrait-reviews"]
+    officer = scoped_user("t_yc_officer", tree.yc, Role.PETITION_OFFICER)
+    client.force_login(officer)
+    response = client.get(reverse("villages:division", args=[YC]))
+    assert not [p for p in response.context["panels"] if p["id"].startswith("reviews-")]
+    client.force_login(tree.users.village)
+    response = client.get(reverse("villages:division", args=[tree.liangzhuang.code]))
+    assert [s for s in response.context["portrait"] if s.get("id") == "portrait-reviews"]
