@@ -79,7 +79,7 @@ def _requests_panel(division, period, found, children) -> dict:
             "legend": {"top": 0},
             "grid": {"left": 45, "right": 10, "top": 36, "bottom": 80},
             "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 40, "interval": 0}},
-            "yAxis": {"type": "value", "name": "%", "min": 0, "max": 100},
+            "yAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
             "series": [
                 {"name": _("Closed on time"), "type": "bar", "data": on_time, "itemStyle": {"color": "#1565c0"}},
                 {

@@ -46,6 +46,7 @@ def _grades_panel(division, campaign, found) -> dict:
             "stack": "grades",
             "itemStyle": {"color": GRADE_COLOURS[g]},
             "label": {"show": True},
+            "labelLayout": {"hideOverlap": True},  # small segments on a phone: no labels on top of each other
             # A zero is left out (null), so the stacked bar shows no stray "0" label.
             "data": [getattr(get(s, g), "numerator", 0) or None for s in STAGES],
         }
@@ -113,7 +114,7 @@ def _gap_panel(division, campaign, found, children) -> dict:
             "tooltip": {"trigger": "axis"},
             "grid": {"left": 50, "right": 10, "top": 20, "bottom": 80},
             "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 40, "interval": 0}},
-            "yAxis": {"type": "value", "name": "%", "max": 100},
+            "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
             "series": [
                 {"name": _("Self above township"), "type": "bar", "data": values, "itemStyle": {"color": "#ef6c00"}}
             ],
