@@ -8,7 +8,7 @@ one query each, whatever the size of the county. The portrait reads the village'
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from villages.dashboard import percent, rate_of, read_snapshots, selected_campaign
+from villages.dashboard import LONG_NAME_LABELS, percent, rate_of, read_snapshots, selected_campaign
 from villages.scopes import has_role
 
 from .choices import GRADE_ORDER, READER_ROLES, STAGE_ORDER, LevelStatus, Stage
@@ -113,7 +113,7 @@ def _gap_panel(division, campaign, found, children) -> dict:
         "chart": {
             "tooltip": {"trigger": "axis"},
             "grid": {"left": 50, "right": 10, "top": 20, "bottom": 80},
-            "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 40, "interval": 0}},
+            "xAxis": {"type": "category", "data": names, "axisLabel": LONG_NAME_LABELS},
             "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
             "series": [
                 {"name": _("Self above township"), "type": "bar", "data": values, "itemStyle": {"color": "#ef6c00"}}

@@ -209,6 +209,10 @@ def figures_over_time(*, division: Division, years: int = 3) -> dict:
 
 # ----------------------------------------------------------------------------- helpers for the apps' panels
 
+# Division names on a chart's category axis: every one shown, slanted, and a long name cut short (the table beside
+# the chart has it whole), so one long Chinese name cannot squeeze the plot.
+LONG_NAME_LABELS = {"rotate": 40, "interval": 0, "width": 90, "overflow": "truncate"}
+
 
 def read_snapshots(*, division: Division, metrics, periods, children: bool = True):
     """Snapshot rows of some metrics and periods for a division (and its children): one query.
