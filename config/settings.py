@@ -280,7 +280,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BEAT_SCHEDULE = {
     # Recompute requests that could not be published when they were made (Redis was away) go out now.
     "publish-tally-requests": {"task": "villages.publish_tally_requests", "schedule": 60.0},
-    # The year and the current month for every county; each county is its own task.
+    # This year, quarter and month and the open review campaigns of every county; one task per county and period.
     "tally-all-counties": {
         "task": "villages.tally_all_counties",
         "schedule": float(env.int("SHANZHI_TALLY_INTERVAL", default=3600)),

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from villages.choices import Level
-from villages.dashboard import per, percent, rate_of, read_snapshots
+from villages.dashboard import LONG_NAME_LABELS, per, percent, rate_of, read_snapshots
 from villages.metrics import registry
 from villages.models import Snapshot
 
@@ -78,8 +78,8 @@ def _requests_panel(division, period, found, children) -> dict:
             "tooltip": {"trigger": "axis"},
             "legend": {"top": 0},
             "grid": {"left": 45, "right": 10, "top": 36, "bottom": 80},
-            "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 40, "interval": 0}},
-            "yAxis": {"type": "value", "name": "%", "min": 0, "max": 100},
+            "xAxis": {"type": "category", "data": names, "axisLabel": LONG_NAME_LABELS},
+            "yAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
             "series": [
                 {"name": _("Closed on time"), "type": "bar", "data": on_time, "itemStyle": {"color": "#1565c0"}},
                 {
@@ -150,7 +150,9 @@ def _map_panel(division, period, request) -> dict:
     choices = [
         {
             "key": key,
-            "label": str(specs[key].label) + (_(" per 1,000 households") if how != "rate" else ""),
+            "label": str(specs[key].label)
+            if how == "rate"
+            else _("%(figure)s per 1,000 households") % {"figure": specs[key].label},
             "kind": how,
         }
         for key, how in MAP_FIGURES

@@ -72,7 +72,7 @@ def _rates_panel(division, months, found) -> dict:
             "legend": {"top": 0},
             "grid": {"left": 45, "right": 15, "top": 40, "bottom": 30},
             "xAxis": {"type": "category", "data": months},
-            "yAxis": {"type": "value", "name": "%", "min": 0, "max": 100},
+            "yAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
             "series": series,
         },
         "table": {"columns": [_("Rate"), *months], "rows": rows},

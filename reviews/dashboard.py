@@ -8,9 +8,10 @@ one query each, whatever the size of the county. The portrait reads the village'
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from villages.dashboard import percent, rate_of, read_snapshots, selected_campaign
+from villages.dashboard import LONG_NAME_LABELS, percent, rate_of, read_snapshots, selected_campaign
+from villages.scopes import has_role
 
-from .choices import GRADE_ORDER, STAGE_ORDER, LevelStatus, Stage
+from .choices import GRADE_ORDER, READER_ROLES, STAGE_ORDER, LevelStatus, Stage
 from .models import Review, ReviewLevel
 from .tallies import GRADE_LABELS, GRADE_STAGES, grade_metric_key
 
@@ -20,6 +21,9 @@ STAGES = ["final", *STAGE_ORDER]
 
 
 def panels(division, period, request) -> list[dict]:
+    # Evaluations are read only by the roles that read reviews (not grid workers or petition officers).
+    if not has_role(request.user, division.code, READER_ROLES):
+        return []
     campaign = selected_campaign(division=division, request=request)
     if campaign is None:
         return []
@@ -42,6 +46,7 @@ def _grades_panel(division, campaign, found) -> dict:
             "stack": "grades",
             "itemStyle": {"color": GRADE_COLOURS[g]},
             "label": {"show": True},
+            "labelLayout": {"hideOverlap": True},  # small segments on a phone: no labels on top of each other
             # A zero is left out (null), so the stacked bar shows no stray "0" label.
             "data": [getattr(get(s, g), "numerator", 0) or None for s in STAGES],
         }
@@ -108,8 +113,8 @@ def _gap_panel(division, campaign, found, children) -> dict:
         "chart": {
             "tooltip": {"trigger": "axis"},
             "grid": {"left": 50, "right": 10, "top": 20, "bottom": 80},
-            "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 40, "interval": 0}},
-            "yAxis": {"type": "value", "name": "%", "max": 100},
+            "xAxis": {"type": "category", "data": names, "axisLabel": LONG_NAME_LABELS},
+            "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
             "series": [
                 {"name": _("Self above township"), "type": "bar", "data": values, "itemStyle": {"color": "#ef6c00"}}
             ],
@@ -133,6 +138,8 @@ def _gap_panel(division, campaign, found, children) -> dict:
 
 def portrait_sections(village, request) -> list[dict]:
     """The village's reviews, newest campaign first: each level's grade and score, and how they compare."""
+    if not has_role(request.user, village.code, READER_ROLES):
+        return []
     reviews = list(
         Review.objects.filter(village=village).select_related("campaign").order_by("-campaign__start_date")[:3]
     )

@@ -11,7 +11,7 @@ from django.db.models import Case, Count, DecimalField, F, IntegerField, OuterRe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from villages.metrics import ALL_PERIODS, CampaignInfo, campaign_source, figures, metric, rollup
+from villages.metrics import ALL_PERIODS, CampaignInfo, campaign_source, figures, memo, metric, rollup
 
 from .choices import GRADE_ORDER, Grade, LevelStatus, Stage
 from .models import Campaign, PostRating, Review, ReviewLevel
@@ -110,18 +110,32 @@ def grade_metric_key(stage: str, grade: str) -> str:
     return f"reviews.grade.{stage}.{grade}"
 
 
+def _grades_of_stage(county, campaign, stage) -> dict[str, dict]:
+    """Every grade's count and the graded total for one level: one rollup, shared by the four metrics of the
+    level within a tally run."""
+    key = ("reviews.grades", county.pk, campaign.pk, stage)
+    cache = memo()
+    if key not in cache:
+        if stage == "final":
+            rows, field, code = (
+                Review.objects.filter(campaign=campaign).exclude(final_grade=""),
+                "final_grade",
+                "village",
+            )
+        else:
+            rows = ReviewLevel.objects.filter(review__campaign=campaign, level=stage, status=LevelStatus.SUBMITTED)
+            field, code = "grade", "review__village"
+        counts = {g: Count("pk", filter=Q(**{field: g})) for g in GRADE_ORDER}
+        cache[key] = rollup(rows, f"{code}__code", county, d=Count("pk"), **counts)
+    return cache[key]
+
+
 def _grade_metric(stage: str, grade: str):
     def compute(county, period):
         campaign = _campaign(county, period)
         if campaign is None:
             return {}
-        if stage == "final":
-            rows = Review.objects.filter(campaign=campaign).exclude(final_grade="")
-            grouped = rollup(rows, "village__code", county, n=Count("pk", filter=Q(final_grade=grade)), d=Count("pk"))
-        else:
-            rows = ReviewLevel.objects.filter(review__campaign=campaign, level=stage, status=LevelStatus.SUBMITTED)
-            grouped = rollup(rows, "review__village__code", county, n=Count("pk", filter=Q(grade=grade)), d=Count("pk"))
-        return figures(grouped, "n", "d")
+        return figures(_grades_of_stage(county, campaign, stage), grade, "d")
 
     compute.__name__ = f"grade_{stage}_{grade}"
     return compute

@@ -26,6 +26,7 @@ HEADLINES = [
     "petitions.dispute_resolution",
     "petitions.on_time_completion",
     "petitions.satisfaction",
+    "petitions.received",
     "grids.requests_on_time",
     "grids.visit_coverage",
     "villages.collective_income",
@@ -34,6 +35,8 @@ HEADLINES = [
 ]
 # Counts that are fairer per village (or per 100 households) when divisions differ in size.
 PER_VILLAGE = {"villages.collective_income", "villages.cadres_in_office", "petitions.received"}
+# Counts that depend on how many people live there: also shown per 1,000 registered households.
+PER_THOUSAND_HOUSEHOLDS = {"petitions.received"}
 
 
 def _display(spec, value) -> str:
@@ -114,6 +117,12 @@ def _dashboard(division: Division, parsed: Period) -> dict:
             if key in PER_VILLAGE and villages and villages.numerator
             else None
         )
+        households = now.get((code, "villages.households"))
+        per_households = (
+            round(current.numerator * 1000 / households.numerator, 2)
+            if key in PER_THOUSAND_HOUSEHOLDS and households and households.numerator
+            else None
+        )
         return {
             "key": key,
             "label": str(spec.label),
@@ -125,6 +134,7 @@ def _dashboard(division: Division, parsed: Period) -> dict:
             "previous": last,
             "trend": None if value is None or last is None else (value > last) - (value < last),
             "per_village": per_village,
+            "per_1000_households": per_households,
             "display": _display(spec, value),
             "detail": f"{current.numerator:,}/{current.denominator:,}" if spec.kind == "rate" else "",
             "previous_display": _display(spec, last) if previous else "",
@@ -180,6 +190,8 @@ def table_rows(data: dict) -> tuple[list[str], list[list]]:
         columns += (
             [f"{f['label']}", f"{f['label']} 分子", f"{f['label']} 分母"] if f["kind"] == "rate" else [f["label"]]
         )
+        columns += [f"{f['label']} 村均"] if f["key"] in PER_VILLAGE else []
+        columns += [f"{f['label']} 每千户"] if f["key"] in PER_THOUSAND_HOUSEHOLDS else []
     rows = []
     for row in data["children"]:
         line = [row["division"].code, row["division"].name, row["villages"], row["households"]]
@@ -188,6 +200,8 @@ def table_rows(data: dict) -> tuple[list[str], list[list]]:
                 line += [f["value"], f["numerator"], f["denominator"]] if f else [None, None, None]
             else:
                 line += [f["numerator"] if f else None]
+            line += [f["per_village"] if f else None] if head["key"] in PER_VILLAGE else []
+            line += [f["per_1000_households"] if f else None] if head["key"] in PER_THOUSAND_HOUSEHOLDS else []
         rows.append(line)
     return columns, rows
 
@@ -227,6 +241,10 @@ def figures_over_time(*, division: Division, years: int = 3) -> dict:
 
 
 # ----------------------------------------------------------------------------- helpers for the apps' panels
+
+# Division names on a chart's category axis: every one shown, slanted, and a long name cut short (the table beside
+# the chart has it whole), so one long Chinese name cannot squeeze the plot.
+LONG_NAME_LABELS = {"rotate": 40, "interval": 0, "width": 90, "overflow": "truncate"}
 
 
 def read_snapshots(*, division: Division, metrics, periods, children: bool = True):

@@ -14,6 +14,7 @@ Metrics are found by importing every installed app's ``tallies`` module, so the 
 """
 
 import calendar
+import contextvars
 import datetime
 import re
 from collections.abc import Callable
@@ -56,6 +57,24 @@ class Metric:
 
 _REGISTRY: dict[str, Metric] = {}
 _DISCOVERED = False
+_RUN_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("tally_run_memo", default=None)
+
+
+class run_memo:
+    """A dict shared by the metrics of one tally run (and only that run), so metrics that read the same
+    GROUP BY (the four grades of one review level) run it once. Outside a run every call gets a fresh dict."""
+
+    def __enter__(self):
+        self._token = _RUN_MEMO.set({})
+        return self
+
+    def __exit__(self, *exc):
+        _RUN_MEMO.reset(self._token)
+
+
+def memo() -> dict:
+    current = _RUN_MEMO.get()
+    return current if current is not None else {}
 
 
 def metric(key: str, *, label, definition, kind: str = "rate", periods=CALENDAR):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from . import stars
 from .bulk import insert_instances
 from .choices import Level
-from .metrics import RULE_VERSION, Figure, Period, registry
+from .metrics import RULE_VERSION, Figure, Period, registry, run_memo
 from .models import Division, Snapshot, TallyRequest, TallyRun
 from .stats import publish_version
 
@@ -44,7 +44,8 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
         with transaction.atomic():
             # Serialises concurrent runs for this county (PostgreSQL row lock; SQLite serialises writers anyway).
             Division.objects.select_for_update(no_key=True).filter(pk=county.pk).first()
-            rows = _compute(county, parsed, run)
+            with run_memo():
+                rows = _compute(county, parsed, run)
             Snapshot.objects.filter(division_code__startswith=county.prefix, period=parsed.key).delete()
             # COPY on PostgreSQL: a county's few thousand rows are written in a few milliseconds.
             insert_instances(Snapshot, rows)

@@ -5,6 +5,7 @@ GROUP BY queries), with the share of villages beside each count."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .choices import StarSet
 from .dashboard import percent
 from .models import StarType
 from .stars import star_counts
@@ -18,27 +19,32 @@ def panels(division, period, request) -> list[dict]:
     villages = counts["villages"] or 0
     if not villages:
         return []
-    names = dict(StarType.objects.filter(active=True).order_by("star_set", "position").values_list("code", "name"))
+    # Rural villages and communities have sets of their own, some with the same star names: say which set.
+    names = {
+        code: (name if star_set == StarSet.VILLAGE else _("%(name)s (communities)") % {"name": name})
+        for code, name, star_set in StarType.objects.filter(active=True)
+        .order_by("-star_set", "position")
+        .values_list("code", "name", "star_set")
+    }
     levels = [str(k) for k in range(6)]
     level_names = [_("%(n)s stars") % {"n": k} for k in levels]
     types = [code for code in names if code in counts["awarded"]["by_type"] or code in counts["proposed"]["by_type"]]
+    # Levels above, star types below as horizontal bars: the types' names stay readable at a phone's width.
     chart = {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},
         "grid": [
-            {"left": 40, "right": "55%", "top": 40, "bottom": 60},
-            {"left": "52%", "right": 10, "top": 40, "bottom": 60},
+            {"left": 40, "right": 10, "top": 36, "height": "30%"},
+            {"left": 90, "right": 10, "top": "52%", "bottom": 10},
         ],
         "xAxis": [
             {"type": "category", "data": level_names, "gridIndex": 0},
-            {
-                "type": "category",
-                "data": [names[c] for c in types],
-                "gridIndex": 1,
-                "axisLabel": {"rotate": 35, "interval": 0},
-            },
+            {"type": "value", "gridIndex": 1},
         ],
-        "yAxis": [{"type": "value", "gridIndex": 0}, {"type": "value", "gridIndex": 1}],
+        "yAxis": [
+            {"type": "value", "gridIndex": 0},
+            {"type": "category", "data": [names[c] for c in types], "gridIndex": 1, "inverse": True},
+        ],
         "series": [
             {
                 "name": _("Awarded"),
@@ -96,6 +102,7 @@ def panels(division, period, request) -> list[dict]:
     return [
         {
             "id": "stars-distribution",
+            "chart_class": "sz-chart-tall",
             "title": _("Five-star branches %(year)d: stars per village and by type") % {"year": year},
             "chart": chart,
             "table": {

@@ -69,7 +69,8 @@
       },
     }).addTo(map);
     function fit() {
-      if (data.features.features.length) { map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
+      var bounds = layer.getBounds();
+      if (data.features.features.length && bounds.isValid()) { map.fitBounds(bounds, { padding: [8, 8] }); }
       else { map.setView([33.6, 114.0], 10); }
     }
     fit();
@@ -101,7 +102,12 @@
       legend.update();
     });
     // A map drawn while hidden or at another width is redrawn to fit the page, on screen and in print.
-    function refit() { map.invalidateSize(); fit(); }
+    // Only when the element has a size: fitting bounds into a 0×0 box gives NaN coordinates.
+    function refit() {
+      if (!el.clientWidth || !el.clientHeight) { return; }
+      map.invalidateSize();
+      fit();
+    }
     window.addEventListener("resize", refit);
     window.addEventListener("beforeprint", refit);
     el.dataset.drawn = String(data.features.features.length);

@@ -17,14 +17,20 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import login
 from villages.demo import DEMO_PASSWORD
+from villages.models import Division
 
 YC = "411103000000"
 PEICHENG = "411103103000"
 
 
+LONG_NAME = "黑龙潭镇（含原黑龙潭乡、龙泉办事处及城乡一体化示范区管理委员会托管社区）"
+
+
 @pytest.fixture
 def demo(transactional_db):
     call_command("load_demo", months=0, stdout=io.StringIO())
+    # A long Chinese name must not break the layout.
+    Division.objects.filter(code="411103107000").update(name=LONG_NAME)
 
 
 def _no_horizontal_overflow(page):
@@ -57,7 +63,20 @@ def test_county_dashboard_drill_down_and_portrait(demo, live_server, page, pytes
         expect(charts.nth(i)).to_have_attribute("data-drawn", "true")
         assert charts.nth(i).locator("svg").count() >= 1
     expect(page.get_by_test_id("dashboard-map")).to_have_attribute("data-drawn", "183")
+    expect(page.get_by_test_id("children-figures")).to_contain_text(LONG_NAME)
+    _no_horizontal_overflow(page)
     page.screenshot(path=str(artifacts / "dashboard-county.png"), full_page=True)
+
+    # Printed: every panel takes the paper's width and its chart is redrawn to it.
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    content = page.evaluate("document.querySelector('main').getBoundingClientRect().width")
+    for i in range(charts.count()):
+        width = charts.nth(i).locator("svg").first.evaluate("svg => svg.getBoundingClientRect().width")
+        assert width > content * 0.8, (i, width, content)
+    page.screenshot(path=str(artifacts / "dashboard-county-print.png"), full_page=True)
+    page.emulate_media(media="screen")
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
 
     # The township table as .xlsx: the same rows and figures as the page.
     with page.expect_download() as download:

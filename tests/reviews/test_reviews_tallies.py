@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
@@ -176,3 +177,99 @@ def test_the_api_serves_a_campaign_statistic_from_its_snapshot(tree, graded, wj_
     assert api.get(url, {"division": "340827000000", "campaign": wj_campaign.pk}).status_code == 404
     index = {item["key"]: item for item in api.get(reverse("stats-index")).json()}
     assert "campaign" in index[metric]["periods"] and "campaign" not in index["petitions.received"]["periods"]
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def _grow(tree, campaign, n):
+    """n more villages under 裴城镇 and 商桥镇, each with a review whose two levels are submitted."""
+    from tests.factories import division
+    from villages.choices import DivisionKind, Level
+
+    for i in range(n):
+        parent = tree.peicheng if i % 2 else tree.shangqiao
+        village = division(f"{parent.code[:9]}{300 + i:03d}", f"新村{i}", Level.VILLAGE, DivisionKind.VILLAGE, parent)
+        review = Review.objects.create(
+            campaign=campaign, village=village, final_grade=GRADE_ORDER[i % 4], final_stage=Stage.TOWNSHIP
+        )
+        for stage, grade in [(Stage.VILLAGE, GRADE_ORDER[0]), (Stage.TOWNSHIP, GRADE_ORDER[i % 4])]:
+            ReviewLevel.objects.create(
+                review=review, level=stage, status=LevelStatus.SUBMITTED, grade=grade, submitted_at=timezone.now()
+            )
+
+
+def test_review_panels_on_the_dashboard_in_constant_queries_with_xlsx(client, tree, graded):
+    client.force_login(tree.users.county)
+    url = reverse("villages:division", args=[YC]) + f"?period=2026&campaign=C{graded.pk}"
+    for period in ("2026", f"C{graded.pk}"):
+        tally_county(county_code=YC, period=period)
+    small, response = _queries(client, url)
+    ids = [p["id"] for p in response.context["panels"]]
+    assert "reviews-grades" in ids and "reviews-gap" in ids
+    grades = next(p for p in response.context["panels"] if p["id"] == "reviews-grades")
+    township = grades["table"]["rows"][2]  # final, village, township, county
+    assert township[1:] == [2, "0 (0.0%)", "2 (100.0%)", "0 (0.0%)", "0 (0.0%)"]
+    sheet = load_workbook(io.BytesIO(client.get(url + "&format=xlsx&table=reviews-grades").content)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == [str(c) for c in grades["table"]["columns"]]
+    assert rows[1:] == grades["table"]["rows"]
+    assert client.get(url + "&format=xlsx&table=nothing").status_code == 404
+    _grow(tree, graded, 12)
+    for period in ("2026", f"C{graded.pk}"):
+        tally_county(county_code=YC, period=period)
+    large, response = _queries(client, url)
+    assert small == large, (small, large)
+    gap = next(p for p in response.context["panels"] if p["id"] == "reviews-gap")
+    assert [r[0] for r in gap["table"]["rows"]] == ["商桥镇", "裴城镇"]
+
+
+def test_review_section_of_the_portrait_in_constant_queries(client, tree, graded):
+    client.force_login(tree.users.county)
+    url = reverse("villages:division", args=[tree.liangzhuang.code])
+    small, response = _queries(client, url)
+    section = next(s for s in response.context["portrait"] if s.get("id") == "portrait-reviews")
+    rows = section["table"]["rows"]
+    assert len(rows) == 2 and [r[3] for r in rows] == [Decimal(100), Decimal(85)]
+    assert rows[1][4] == "+15.0"
+    _grow(tree, graded, 6)
+    large, _response = _queries(client, url)
+    assert small == large, (small, large)
+
+
+def test_beat_keeps_an_open_campaign_fresh(tree, small_template):
+    from reviews import services
+
+    today = timezone.localdate()
+    running = services.campaign_create(
+        actor=tree.users.county,
+        division=tree.yc,
+        template=small_template,
+        name="本年度回头看",
+        start_date=today - datetime.timedelta(days=10),
+        end_date=today + datetime.timedelta(days=10),
+    )
+    assert f"C{running.pk}" in current_periods(county_code=YC)
+    assert f"C{running.pk}" not in current_periods(county_code="340827000000")
+
+
+def test_review_grades_are_shown_only_to_the_roles_that_read_reviews(client, tree, graded):
+    tally_county(county_code=YC, period=f"C{graded.pk}")
+    grid_worker = scoped_user("t_grid_lz", tree.liangzhuang, Role.GRID_WORKER)
+    client.force_login(grid_worker)
+    response = client.get(reverse("villages:division", args=[tree.liangzhuang.code]))
+    assert not [s for s in response.context["portrait"] if s.get("id") == "portrait-reviews"]
+    officer = scoped_user("t_yc_officer", tree.yc, Role.PETITION_OFFICER)
+    client.force_login(officer)
+    response = client.get(reverse("villages:division", args=[YC]))
+    assert not [p for p in response.context["panels"] if p["id"].startswith("reviews-")]
+    client.force_login(tree.users.village)
+    response = client.get(reverse("villages:division", args=[tree.liangzhuang.code]))
+    assert [s for s in response.context["portrait"] if s.get("id") == "portrait-reviews"]

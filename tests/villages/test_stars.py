@@ -147,3 +147,20 @@ def test_default_rules_are_installed():
     assert StarType.objects.filter(star_set="village").count() == 5
     assert StarType.objects.filter(star_set="community").count() == 5
     assert StarCondition.objects.filter(star_type__code="safety_rule_of_law").count() == 5
+
+
+def test_dashboard_panel_counts_villages_by_stars_and_type(client, tree, rules):
+    tally_county(county_code="411103000000", period="2026")
+    proposals = StarProposal.objects.filter(division__code__startswith="411103", year=2026, earned=True)
+    direct_by_type = {code: proposals.filter(star_type__code=code).count() for code in ["team", "shoulder", "cap"]}
+    client.force_login(tree.users.county)
+    response = client.get(reverse("villages:division", args=["411103000000"]), {"period": "2026"})
+    panel = next(p for p in response.context["panels"] if p.get("id") == "stars-distribution")
+    rows = {row[0]: row for row in panel["table"]["rows"]}
+    for code, name in [("team", "班子星"), ("shoulder", "一肩挑星"), ("cap", "总星")]:
+        if direct_by_type[code]:
+            assert rows[name][3] == direct_by_type[code], name
+    # Villages by number of proposed stars add up to the county's villages.
+    level_rows = panel["table"]["rows"][:6]
+    assert sum(row[3] for row in level_rows) == 3
+    assert 'data-chart="stars-distribution"' in response.content.decode()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..dashboard import LONG_NAME_LABELS
 from . import selectors
 
 
@@ -61,7 +62,7 @@ def panels(division, period, request) -> list[dict]:
         "tooltip": {"trigger": "axis"},
         "legend": {"right": 0},
         "grid": {"left": 70, "right": 10, "bottom": 70},
-        "xAxis": {"type": "category", "data": [c.name for c, _f in children], "axisLabel": {"rotate": 40}},
+        "xAxis": {"type": "category", "data": [c.name for c, _f in children], "axisLabel": LONG_NAME_LABELS},
         "yAxis": {"type": "value"},
         "series": [
             {"name": str(year - 1), "type": "bar", "data": [float(f.income_previous) for _c, f in children]},
