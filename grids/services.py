@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from villages.choices import Level
 from villages.models import Division
 from villages.scopes import is_unrestricted, require_role, roles_for, user_scopes
+from villages.snapshots import recompute_after_change
 
 from .choices import (
     ACTION_ROLES,
@@ -316,6 +317,7 @@ def _step(request, *, actor, action, from_status, from_unit, to_unit, note="", a
     )
     step.full_clean()
     step.save()
+    recompute_after_change(division_code=request.grid.code)
     return step
 
 

@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history
 from villages.choices import Level
 from villages.models import Division
 from villages.scopes import has_role, is_unrestricted, user_scopes
+from villages.snapshots import recompute_after_change
 from villages.validators import normalize_id_number
 
 from .choices import (
@@ -136,6 +137,7 @@ def _save(instance, *, actor, update_fields=None):
 
 
 def _step(petition, action, *, actor, on, from_unit=None, to_unit=None, note="") -> PetitionStep:
+    recompute_after_change(division_code=petition.division.code)
     return PetitionStep.objects.create(
         petition=petition,
         action=action,

@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 from villages.choices import Level
 from villages.models import Division, Post
 from villages.scopes import is_unrestricted, require_role, roles_for
+from villages.snapshots import recompute_after_change
 
 from . import grading, selectors
 from .choices import (
@@ -369,6 +370,7 @@ def _record(level: ReviewLevel, actor, reason: str = "") -> None:
     """The history row of a write made with a conditional UPDATE (which bypasses the model's save)."""
     level._history_user = actor
     ReviewLevel.history.bulk_history_create([level], update=True, default_user=actor, default_change_reason=reason)
+    recompute_after_change(division_code=level.review.village.code)
 
 
 @transaction.atomic

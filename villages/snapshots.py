@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,17 +114,40 @@ def latest_run(county_code: str, period: str) -> TallyRun | None:
 
 
 def request_recompute(*, county_code: str, period: str | None = None) -> TallyRequest:
-    """Ask for a fresh tally of one county, as part of the caller's transaction.
+    """Ask for a fresh tally of one county and period, as part of the caller's transaction.
 
     The request is a row (the outbox), so it commits or rolls back with the change that needs it; after the
-    commit it is published to the broker. If the broker is away the row waits and the periodic publisher sends
-    it later.
+    commit it is published to the broker (coalesced, see ``publish_requests``). If the broker is away the row
+    waits and the periodic publisher sends it later.
     """
     period = period or Period.current_year().key
     county = Division.objects.only("pk").get(code=county_code[:6].ljust(12, "0"))
     request = TallyRequest.objects.create(county=county, period=period)
-    transaction.on_commit(lambda: publish_requests(ids=[request.pk]))
+    transaction.on_commit(lambda: publish_requests(ids=[request.pk], coalesce=True))
     return request
+
+
+def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
+    """A change moved the figures of this division's county: ask for the periods beat keeps fresh (this year,
+    quarter and month, and the open review campaigns), in the caller's transaction.
+
+    Many changes in a minute give one run per period: the first commit queues a run ``SHANZHI_RECOMPUTE_DELAY``
+    seconds ahead and the later requests ride on it. In the embedded set-up (no broker, eager Celery) nothing is
+    published: the rows wait for ``manage.py tally``, which answers them, so a save never waits for a tally.
+    """
+    from .tasks import current_periods  # the tasks module imports this one
+
+    county_code = division_code[:6].ljust(12, "0")
+    county = Division.objects.only("pk").filter(code=county_code, level=Level.COUNTY).first()
+    if county is None:
+        return []
+    requests = TallyRequest.objects.bulk_create(
+        [TallyRequest(county=county, period=p) for p in current_periods(county_code=county_code)]
+    )
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        ids = [r.pk for r in requests]
+        transaction.on_commit(lambda: publish_requests(ids=ids, coalesce=True))
+    return requests
 
 
 def _broker_reachable() -> bool:
@@ -139,27 +163,45 @@ def _broker_reachable() -> bool:
         return False
 
 
-def publish_requests(*, ids: list[int] | None = None, older_than: datetime.timedelta | None = None) -> int:
-    """Send pending tally requests to the broker, one task per county and period. Returns how many were sent."""
+def publish_requests(
+    *, ids: list[int] | None = None, older_than: datetime.timedelta | None = None, coalesce: bool = False
+) -> int:
+    """Send pending tally requests to the broker, one task per county and period. Returns how many were sent.
+
+    ``coalesce`` (after a change): the run is queued ``SHANZHI_RECOMPUTE_DELAY`` seconds ahead, and a request
+    for a county and period that already has a run queued within that window rides on it (the run starts after
+    the request was made, so it answers it). The periodic sweep (``older_than``) sends what was never sent and
+    what was sent so long ago that its message must have been lost.
+    """
     from .tasks import tally_county_task
 
+    now = timezone.now()
+    delay = settings.SHANZHI_RECOMPUTE_DELAY
     pending = TallyRequest.objects.filter(done_at__isnull=True).select_related("county")
     if ids is not None:
         pending = pending.filter(pk__in=ids)
     if older_than is not None:
-        pending = pending.filter(requested_at__lte=timezone.now() - older_than)
+        lost = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + delay)
+        pending = pending.filter(requested_at__lte=now - older_than).filter(
+            Q(published_at__isnull=True) | Q(published_at__lte=lost)
+        )
     sent = 0
     if not _broker_reachable():
         logger.warning("broker unreachable; %d tally requests stay queued", len(pending))
         return 0
     for county_code, period in sorted({(r.county.code, r.period) for r in pending}):
+        group = TallyRequest.objects.filter(county__code=county_code, period=period, done_at__isnull=True)
+        if coalesce:
+            queued = group.filter(published_at__gt=now - datetime.timedelta(seconds=delay)).order_by("published_at")
+            queued_at = queued.values_list("published_at", flat=True).first()
+            if queued_at is not None:
+                group.filter(published_at__isnull=True).update(published_at=queued_at)
+                continue
         try:
-            tally_county_task.apply_async((county_code, period), retry=False)
+            tally_county_task.apply_async((county_code, period), retry=False, countdown=delay if coalesce else None)
         except Exception as exc:  # the broker is away: the rows stay pending for the next sweep
             logger.warning("broker unavailable (%s); tally request for %s %s stays queued", exc, county_code, period)
             continue
-        TallyRequest.objects.filter(county__code=county_code, period=period, done_at__isnull=True).update(
-            published_at=timezone.now()
-        )
+        group.update(published_at=now)
         sent += 1
     return sent
