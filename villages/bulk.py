@@ -110,13 +110,16 @@ class Copier:
 
 
 def insert_instances(model, objs, *, batch_size: int = 2000) -> int:
-    """Insert unsaved model instances whose ids are not needed back (every concrete column but the id)."""
-    if connection.vendor != "postgresql":
-        # Rows may come as named tuples of column attributes (the tallies' snapshot rows): make instances.
-        objs = [o if isinstance(o, model) else model(**o._asdict()) for o in objs]
-        model.objects.bulk_create(objs, batch_size=batch_size)
-        return len(objs)
+    """Insert rows whose ids are not needed back: unsaved model instances, or any objects with the model's column
+    attributes (``division_id``, ``period``, …; a named tuple, say). Every concrete column but the id is written."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if connection.vendor != "postgresql":
+        instances = [
+            obj if isinstance(obj, model) else model(**{f.attname: getattr(obj, f.attname) for f in fields})
+            for obj in objs
+        ]
+        model.objects.bulk_create(instances, batch_size=batch_size)
+        return len(instances)
     with Copier(model, [f.column for f in fields]) as copier:
         for obj in objs:
             copier.add([getattr(obj, f.attname) for f in fields])
