@@ -1,12 +1,13 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from villages import metrics
 from villages.metrics import Figure, Period
 from villages.models import Post, Snapshot, TallyRequest, TallyRun
-from villages.snapshots import request_recompute, tally_county
+from villages.snapshots import recompute_after_change, request_recompute, tally_county
 
 
 def _rows(county_prefix="411103", period="2026"):
@@ -126,3 +127,48 @@ def test_a_tally_answers_the_requests_made_before_it(tree):
 def test_figures_keep_their_inputs():
     grouped = {"411103000000": {"a": 3, "b": 4, "note": "x"}}
     assert metrics.figures(grouped, "a", "b", inputs=["note"]) == {"411103000000": Figure(3, 4, {"note": "x"})}
+
+
+@pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs the real broker (REDIS_URL)")
+def test_many_changes_in_a_minute_give_one_run_per_period(tree, django_capture_on_commit_callbacks):
+    """Five saves, each committed on its own: the first queues its county's runs a minute ahead, the others
+    ride on them. Counted in the broker's own queue (the real Redis), not by stubbing the publisher."""
+    import json
+    from collections import Counter
+
+    import redis
+
+    queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    name = settings.CELERY_TASK_DEFAULT_QUEUE
+
+    def ours():
+        found = []
+        for raw in queue.lrange(name, 0, -1):
+            headers = json.loads(raw).get("headers", {})
+            if headers.get("task") == "villages.tally_county" and "340827000000" in headers.get("argsrepr", ""):
+                found.append(headers["argsrepr"])
+        return found
+
+    before = ours()
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            recompute_after_change(division_code="340827100201")  # 江边村, in 望江县
+    requests = TallyRequest.objects.filter(county=tree.wj)
+    periods = set(requests.values_list("period", flat=True))
+    assert requests.count() == 5 * len(periods)
+    assert requests.filter(published_at__isnull=True).count() == 0
+    new = Counter(ours()) - Counter(before)
+    assert new == Counter(f"('340827000000', '{p}')" for p in periods)
+    # The runs answer every request made before they start.
+    for period in periods:
+        tally_county(county_code="340827000000", period=period)
+    assert not TallyRequest.objects.filter(county=tree.wj, done_at__isnull=True).exists()
+
+
+def test_a_change_in_the_embedded_set_up_waits_for_manage_py_tally(tree, settings, django_capture_on_commit_callbacks):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with django_capture_on_commit_callbacks() as callbacks:
+        requests = recompute_after_change(division_code="411103103201")
+    assert callbacks == []  # nothing published: a save never waits for a tally
+    assert Period.current_year().key in {r.period for r in requests}
+    assert all(r.done_at is None for r in requests)
