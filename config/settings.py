@@ -253,6 +253,9 @@ SHANZHI_STAR_PLAN_START = env.int("SHANZHI_STAR_PLAN_START", default=2024)
 # How long the first answer to a keyed write (Idempotency-Key, one-time form token) is kept for its retries.
 SHANZHI_IDEMPOTENCY_HOURS = env.int("SHANZHI_IDEMPOTENCY_HOURS", default=24)
 
+# The audit trail is read-only in the admin: no "revert" (villages/admin_history.py refuses the post too).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # API tokens live this long unless the client asks for less.
 SHANZHI_TOKEN_TTL = timedelta(days=env.int("SHANZHI_TOKEN_TTL_DAYS", default=30))
 

@@ -5,9 +5,9 @@ grid rules. Service requests are shown, never edited: they move only through the
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from villages.admin import ScopedAdmin
+from villages.admin_history import AuditTrailAdmin as SimpleHistoryAdmin
 from villages.models import Division
 from villages.scopes import scope_q
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from villages.choices import Level
+from villages.excel import refuse_zip_bomb
 from villages.models import Division
 from villages.scopes import has_role, is_unrestricted, user_scopes
 from villages.snapshots import recompute_after_change
@@ -861,6 +862,8 @@ def check_upload(file) -> tuple[str, str, int]:
     file.seek(0)
     if not any(head.startswith(m) for m in magics):
         raise ValidationError(_("%(name)s: the content is not what the name says.") % {"name": name})
+    if ext in (".xlsx", ".docx"):  # zip containers: a zip bomb is refused like on import (issue 10)
+        refuse_zip_bomb(file)
     return name, content_type, size
 
 

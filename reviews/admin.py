@@ -2,8 +2,8 @@
 services keep the versioning and the state machine); templates not yet in use can be edited here."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from villages.admin_history import AuditTrailAdmin as SimpleHistoryAdmin
 from villages.scopes import is_unrestricted, scope_q
 
 from .models import (

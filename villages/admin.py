@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_history import AuditTrailAdmin as SimpleHistoryAdmin
 from .models import (
     Adjustment,
     ApiToken,

@@ -86,6 +86,21 @@ def check_upload(file) -> None:
         raise ValidationError(_("The file expands to far more data than a ledger holds; it was refused."), code="bomb")
 
 
+def refuse_zip_bomb(file) -> None:
+    """For any zip container (.xlsx, .docx): refuse one that is not a zip or expands far beyond its size."""
+    size = getattr(file, "size", None) or 0
+    file.seek(0)
+    try:
+        with zipfile.ZipFile(file) as archive:
+            uncompressed = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise ValidationError(_("This is not a valid .xlsx file."), code="type") from None
+    finally:
+        file.seek(0)
+    if uncompressed > _MAX_UNCOMPRESSED or uncompressed > size * _MAX_EXPANSION:
+        raise ValidationError(_("The file expands to far more data than a ledger holds; it was refused."), code="bomb")
+
+
 def read_rows(file, columns: dict[str, str], required: Iterable[str]) -> Iterator[tuple[int, dict]]:
     """Yield (row number, {key: value}) from the first sheet, streaming; headers are matched by name.
 

@@ -60,7 +60,9 @@ class PetitionFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("Kind"))
     flag = django_filters.ChoiceFilter(choices=FLAG_CHOICES, method="filter_flag", label=_("Flag"))
     period = django_filters.CharFilter(method="filter_period", label=_("Received in (YYYY or YYYY-MM)"))
-    due_within = django_filters.NumberFilter(method="filter_due_within", label=_("Due within (days)"), min_value=0)
+    due_within = django_filters.NumberFilter(
+        method="filter_due_within", label=_("Due within (days)"), min_value=0, max_value=3650, decimal_places=0
+    )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("Awaiting my step"))
     division = django_filters.CharFilter(method="filter_division", label=_("Place: code of a division, and below"))

@@ -138,3 +138,9 @@ def test_the_api_logs_full_personal_data_it_shows(tree, people, make_case):
     _api(people.wj_officer).get(reverse("petition-list"))
     entry = PersonalDataAccess.objects.get()
     assert (entry.user, entry.context, entry.object_ids) == (people.wj_officer, "api", [case.petitioners.get().pk])
+
+
+def test_due_within_is_bounded(tree, people):
+    api = _api(people.wj_officer)
+    assert api.get(reverse("petition-list"), {"due_within": "99999999999"}).status_code == 400
+    assert api.get(reverse("petition-list"), {"due_within": "15"}).status_code == 200

@@ -156,3 +156,15 @@ def test_portrait_and_dashboard_cards_show_the_years_work(tree, more, django_ass
     assert "1 / 2" in [value for _label, value, _url in panel["items"]]  # villages whose income grew
     html = render_to_string("includes/panel_body.html", {"panel": panel})
     assert 'data-chart="work-panel-income"' in html
+
+
+def test_a_year_filter_out_of_range_is_a_400_not_a_server_error(tree):
+    # Found by schemathesis (tests/reliability/test_api_schemathesis.py): ?year=0.0 and ?year=3e16 were 500s.
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(tree.users.county)
+    for year in ("0.0", "0", "3.132232717307552e+16", "2024.5", "10000"):
+        response = api.get("/api/v1/work/inspections/", {"year": year})
+        assert response.status_code == 400 and "year" in response.json(), year
+    assert api.get("/api/v1/work/inspections/", {"year": "2024"}).status_code == 200

@@ -8,7 +8,7 @@ from villages.validators import mask_id_number, mask_phone
 
 
 class DivisionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)  # a province has none
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     children_count = serializers.IntegerField(read_only=True)

@@ -2,8 +2,8 @@
 records of their divisions. The meeting kinds are the county's data and are managed here."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from villages.admin_history import AuditTrailAdmin as SimpleHistoryAdmin
 from villages.models import Cadre, Division
 from villages.scopes import scope_q
 

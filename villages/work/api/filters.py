@@ -45,7 +45,10 @@ class _UnderDivision(django_filters.FilterSet):
 
 
 class _DatedYear(_UnderDivision):
-    year = django_filters.NumberFilter(field_name="date", lookup_expr="year", label=_("Year"))
+    # Bounded: a year outside 1–9999 is a 400 with the reason, not a server error (found by schemathesis).
+    year = django_filters.NumberFilter(
+        field_name="date", lookup_expr="year", label=_("Year"), min_value=1, max_value=9999, decimal_places=0
+    )
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("On or after"))
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("On or before"))
 
