@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from petitions.choices import Channel, DisputeStatus, Satisfaction, Status
 from petitions.models import Dispute, Mediation, Petition, Petitioner, PetitionStep
+from villages.models import Snapshot
 
 WJ, YC = "340827", "411103"
 
@@ -76,6 +77,13 @@ def test_demo_reproduces_the_seed_and_every_state():
     assert body["rates"]["completion"]["numerator"] == body["rates"]["completion"]["denominator"]
     assert body["rates"]["first_time_resolution"]["denominator"] == 635
     assert len(body["children"]) == 14
+
+    # The same figure as the tallies computed it when the demo was loaded (a snapshot, not a fixture).
+    snapshot = Snapshot.objects.get(
+        division_code="340827000000", period=str(year), metric="petitions.dispute_resolution"
+    )
+    assert (snapshot.numerator, snapshot.denominator) == (938, 987)
+    assert snapshot.run.status == "succeeded"
 
 
 @pytest.mark.django_db
