@@ -27,7 +27,8 @@ def _expect(response, ok, *, conflict=()):
     if response.status_code in ok or response.status_code in conflict:
         response.success()
     else:
-        response.failure(f"{response.status_code}: {response.text[:200]}")
+        detail = repr(response.error) if response.status_code == 0 else (response.text or "")[:200]
+        response.failure(f"{response.status_code}: {detail}")
 
 
 class TownshipStaff(HttpUser):

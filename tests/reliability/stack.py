@@ -157,7 +157,10 @@ def process(args, env, *, ready=None, what="process", log=None):
 
 def gunicorn(port, env, *, workers=2, threads=1, log=None):
     args = [str(VENV_BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-            "--threads", str(threads), "--timeout", "60", "--graceful-timeout", "5"]  # fmt: skip
+            "--threads", str(threads), "--timeout", "60", "--graceful-timeout", "5",
+            # Longer than any client's pause between requests: otherwise a kept-alive connection the server
+            # closes just as the client reuses it shows up as a connection error (behind nginx, nginx decides).
+            "--keep-alive", "30"]  # fmt: skip
 
     def answers():
         return requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=2).status_code == 200
