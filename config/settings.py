@@ -133,6 +133,7 @@ LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["config.formats"]  # numbers grouped by three with commas in Chinese too
 USE_TZ = True
 
 STATIC_URL = "static/"
