@@ -280,6 +280,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tallies: a worker takes one at a t
 # request, see villages.snapshots.request_recompute) instead of hanging.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # How often a worker looks for messages a dead worker took and never acknowledged (one sorted-set read):
+    # every CELERY_RESTORE_INTERVAL seconds, not kombu's default of every tenth 10-second tick.
+    "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 1,
     "socket_timeout": 5,
 }

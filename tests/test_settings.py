@@ -14,7 +14,9 @@ PRODUCTION = {
 
 
 def _manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    # The browser tests' session fixture lets the ORM run beside Playwright's event loop in this process; a
+    # deployment never has that variable, so the child process must not inherit it.
+    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run(
         [sys.executable, "manage.py", *args], env={**base, **env}, capture_output=True, text=True, timeout=120
     )

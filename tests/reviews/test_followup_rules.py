@@ -267,7 +267,7 @@ def test_bad_evidence_through_the_page_gives_the_error_beside_the_field(client, 
     url = reverse("followup:evidence_upload", kwargs={"pk": f.measure.pk})
     response = client.post(url, {"file": upload(b"MZ\x90\x00 an exe", "virus.pdf")})
     assert response.status_code == 400
-    assert "PDF, JPEG or PNG" in str(response.context["evidence_form"].errors["file"])
+    assert "PDF、JPEG 或 PNG" in str(response.context["evidence_form"].errors["file"])  # in the page's language
     assert stored_files(media) == []
     response = client.post(url, {"file": upload(b"", "empty.png")})
     assert response.status_code == 400 and stored_files(media) == []

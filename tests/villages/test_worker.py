@@ -47,12 +47,13 @@ class Worker:
             "DATABASE_URL": _test_database_url(),
             "REDIS_URL": redis_url or settings.REDIS_URL,
             "CELERY_VISIBILITY_TIMEOUT": "3",
+            "CELERY_RESTORE_INTERVAL": "1",
             "SHANZHI_TALLY_INTERVAL": "2",
             "CONN_MAX_AGE": "0",
             "CELERY_QUEUE": queue,
         }
         command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-c", "1",
-                   "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING",
+                   "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", os.environ.get("SZ_WORKER_LOG", "WARNING"),
                    "-n", f"{queue}@%h"]  # fmt: skip
         if beat:
             command += ["-B", "-s", str(schedule_dir / "beat-schedule")]
