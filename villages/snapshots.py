@@ -7,8 +7,9 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,6 +128,24 @@ def request_recompute(*, county_code: str, period: str | None = None) -> TallyRe
     return request
 
 
+RECOMPUTE_TARGETS_TTL = 60
+
+
+def recompute_targets(county_code: str) -> tuple[int, list[str]] | None:
+    """The county's id and the periods beat keeps fresh, cached for a minute: a save then adds only its insert
+    to its queries (a campaign opened meanwhile is in the next minute's requests, and beat tallies it anyway)."""
+    from .tasks import current_periods  # the tasks module imports this one
+
+    # Keyed by database too: ids belong to one database, and a Redis may serve several (test workers, the bench).
+    key = f"recompute-targets:{connection.settings_dict['NAME']}:{county_code}:{timezone.localdate().isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        county_id = Division.objects.filter(code=county_code, level=Level.COUNTY).values_list("pk", flat=True).first()
+        found = (county_id, current_periods(county_code=county_code)) if county_id else ()
+        cache.set(key, found, RECOMPUTE_TARGETS_TTL)
+    return tuple(found) if found else None
+
+
 def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
     """A change moved the figures of this division's county: ask for the periods beat keeps fresh (this year,
     quarter and month, and the open review campaigns), in the caller's transaction.
@@ -135,15 +154,12 @@ def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
     seconds ahead and the later requests ride on it. In the embedded set-up (no broker, eager Celery) nothing is
     published: the rows wait for ``manage.py tally``, which answers them, so a save never waits for a tally.
     """
-    from .tasks import current_periods  # the tasks module imports this one
-
     county_code = division_code[:6].ljust(12, "0")
-    county = Division.objects.only("pk").filter(code=county_code, level=Level.COUNTY).first()
-    if county is None:
+    found = recompute_targets(county_code)
+    if found is None:
         return []
-    requests = TallyRequest.objects.bulk_create(
-        [TallyRequest(county=county, period=p) for p in current_periods(county_code=county_code)]
-    )
+    county_id, periods = found
+    requests = TallyRequest.objects.bulk_create([TallyRequest(county_id=county_id, period=p) for p in periods])
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         ids = [r.pk for r in requests]
         transaction.on_commit(lambda: publish_requests(ids=ids, coalesce=True))
