@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from villages.choices import Level
@@ -352,7 +353,7 @@ class PartyMember(models.Model):
         blank=True,
         related_name="members",
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=11, blank=True, validators=[validate_phone])
     branch = models.CharField(_("party branch"), max_length=100, blank=True)
     is_central_household = models.BooleanField(

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from .choices import (
@@ -194,7 +195,7 @@ class Cadre(models.Model):
     """A village cadre (村干部): a person; the posts they hold are separate records."""
 
     division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="cadres")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     education = models.CharField(_("education"), max_length=14, choices=Education.choices, blank=True)
