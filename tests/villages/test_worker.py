@@ -53,7 +53,7 @@ class Worker:
             "CELERY_QUEUE": queue,
         }
         command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-c", "1",
-                   "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", os.environ.get("SZ_WORKER_LOG", "WARNING"),
+                   "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING",
                    "-n", f"{queue}@%h"]  # fmt: skip
         if beat:
             command += ["-B", "-s", str(schedule_dir / "beat-schedule")]
