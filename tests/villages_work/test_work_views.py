@@ -65,7 +65,7 @@ def test_income_form_shows_errors_beside_fields_and_saves_nothing(client, tree):
     assert response.status_code == 302 and response["Location"] == income.get_absolute_url()
     page = client.get(income.get_absolute_url()).content.decode()
     # The total (grouped the Chinese way, which is not at all), and who recorded it in the history.
-    assert 'data-testid="income-total">120000<' in page and "t_village" in page
+    assert 'data-testid="income-total">120,000<' in page and "t_village" in page
 
 
 def test_township_staff_pick_the_village_when_recording_from_the_township_page(client, tree):
@@ -227,7 +227,7 @@ def test_overview_shows_the_figures_of_the_year(client, tree, work):
     page = client.get(reverse("villages:work_overview", kwargs={"code": tree.peicheng.code})).content.decode()
     assert 'data-testid="work-children"' in page
     assert 'data-testid="meetings">2<' in page  # one meeting in each of 梁庄村 and 王庄村
-    assert 'data-testid="income">280000<' in page  # 2 × (120,000 land transfer + 20,000 rent)
+    assert 'data-testid="income">280,000<' in page  # 2 × (120,000 land transfer + 20,000 rent)
     assert 'id="work-income-data"' in page
     village = client.get(reverse("villages:work_overview", kwargs={"code": LIANGZHUANG})).content.decode()
     assert "40.0%" in village  # 140,000 against 100,000 last year
