@@ -6,8 +6,10 @@ Two ways to run:
   have no defaults, so a missing one fails loudly at start-up.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -101,10 +103,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 REDIS_URL = env.str("REDIS_URL", default="" if not PRODUCTION else environ.Env.NOTSET)
 
 if REDIS_URL:
+    CACHE_URL = REDIS_URL
+    if _test_worker := os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw"):
+        # The test suite's parallel workers share one Redis and each empties its cache between tests (FLUSHDB):
+        # each worker keeps its cache in a database of its own (10, 11, …), so one never clears another's.
+        CACHE_URL = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{10 + int(_test_worker)}"))
     CACHES = {
         "default": {
             "BACKEND": "villages.cache.TolerantRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
