@@ -7,12 +7,11 @@ Apps contribute panels through their AppConfig: ``dashboard_panels = "<app>.dash
 option) and/or a ``table`` (``{"columns": [...], "rows": [[...]]}``).
 """
 
-from django.apps import apps
 from django.core.cache import cache
 from django.utils import translation
-from django.utils.module_loading import import_string
 
 from .choices import Level
+from .hooks import app_hooks
 from .metrics import Period, campaigns, registry
 from .models import Division, Snapshot
 from .stats import county_code_of, snapshot_version
@@ -164,17 +163,10 @@ def _dashboard(division: Division, parsed: Period) -> dict:
     }
 
 
-def _hook_paths(config, name: str) -> list[str]:
-    """An AppConfig hook is a dotted path or a list of them (an app with several areas contributes several)."""
-    value = getattr(config, name, None) or []
-    return [value] if isinstance(value, str) else list(value)
-
-
 def app_panels(*, division: Division, period: str, request) -> list[dict]:
     panels = []
-    for config in apps.get_app_configs():
-        for path in _hook_paths(config, "dashboard_panels"):
-            panels.extend(import_string(path)(division, Period.parse(period), request))
+    for _config, _path, panels_of in app_hooks("dashboard_panels"):
+        panels.extend(panels_of(division, Period.parse(period), request))
     return [_with_defaults(p) for p in panels]
 
 
@@ -210,9 +202,8 @@ def app_portrait(*, village: Division, request) -> list[dict]:
     """Sections of a village's portrait contributed by the apps (``portrait_sections`` on the AppConfig): each a
     dict with a ``title`` and any of ``chart``, ``table``, ``items`` (label, value, url) and ``url``."""
     sections = []
-    for config in apps.get_app_configs():
-        for path in _hook_paths(config, "portrait_sections"):
-            sections.extend(import_string(path)(village, request))
+    for _config, _path, sections_of in app_hooks("portrait_sections"):
+        sections.extend(sections_of(village, request))
     return [_with_defaults(s) for s in sections]
 
 

@@ -9,6 +9,8 @@ Each entry is a URL name taking the division ``code``, its label, and the levels
 from django.apps import apps
 from django.urls import reverse
 
+from .hooks import app_hooks
+
 
 def division_sections(division) -> list[tuple[str, str]]:
     sections = []
@@ -23,15 +25,12 @@ def with_adjustment_bases(adjustments) -> list:
     """The adjustments, each with ``basis``: (label, url) of what it acted on (a review, an evaluation, a talk), or
     None. The domain apps that record bases name a function on their AppConfig, ``adjustment_bases = "<path>"``,
     taking adjustment ids and returning ``{id: (label, url)}`` in one query, so villages imports none of them."""
-    from django.utils.module_loading import import_string
-
     adjustments = list(adjustments)
     bases: dict = {}
     ids = [a.pk for a in adjustments]
-    for config in apps.get_app_configs():
-        path = getattr(config, "adjustment_bases", None)
-        if path and ids:
-            bases.update(import_string(path)(ids))
+    if ids:
+        for _config, _path, bases_of in app_hooks("adjustment_bases"):
+            bases.update(bases_of(ids))
     for a in adjustments:
         a.basis = bases.get(a.pk)
     return adjustments

@@ -1,11 +1,10 @@
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from villages.choices import Level
 from villages.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from villages.hooks import app_hooks
 from villages.metrics import campaigns
 from villages.models import Division
 from villages.snapshots import tally_county
@@ -30,12 +29,9 @@ class Command(BaseCommand):
             raise CommandError("load_demo refuses to run with SHANZHI_ENV=production.")
         # Each app names its own loader, so the base app never imports the domain apps; app order puts the
         # villages (which the others hang their data on) first.
-        for config in apps.get_app_configs():
-            # A dotted path, or a list of them for an app with several areas (reviews and its follow-up).
-            paths = getattr(config, "demo_loader", None) or []
-            for path in [paths] if isinstance(paths, str) else paths:
-                self.stdout.write(f"{config.label}: loading demo data ({path})")
-                import_string(path)(self.stdout)
+        for config, path, load in app_hooks("demo_loader"):
+            self.stdout.write(f"{config.label}: loading demo data ({path})")
+            load(self.stdout)
         self._tally(months=options["months"])
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self._print_accounts()
