@@ -13,3 +13,12 @@ class VillagesConfig(AppConfig):
     ]
     portrait_sections = "villages.work.portrait.sections"
     dashboard_panels = ["villages.star_panels.panels", "villages.work.portrait.panels"]
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from .stats import note_change
+
+        # Pages that read live tables cache under the live version (villages.stats): every write moves it.
+        post_save.connect(note_change, dispatch_uid="villages.live_version.save")
+        post_delete.connect(note_change, dispatch_uid="villages.live_version.delete")

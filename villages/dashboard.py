@@ -7,14 +7,17 @@ Apps contribute panels through their AppConfig: ``dashboard_panels = "<app>.dash
 option) and/or a ``table`` (``{"columns": [...], "rows": [[...]]}``).
 """
 
+import hashlib
+
 from django.core.cache import cache
 from django.utils import translation
 
-from .choices import Level
+from .choices import Level, Role
 from .hooks import app_hooks
 from .metrics import Period, campaigns, registry
 from .models import Division, Snapshot
-from .stats import county_code_of, snapshot_version
+from .scopes import is_unrestricted, user_scopes
+from .stats import county_code_of, live_version, snapshot_version
 from .watch import watch_list
 
 DASHBOARD_TTL = 24 * 3600
@@ -163,11 +166,40 @@ def _dashboard(division: Division, parsed: Period) -> dict:
     }
 
 
-def app_panels(*, division: Division, period: str, request) -> list[dict]:
-    panels = []
-    for _config, _path, panels_of in app_hooks("dashboard_panels"):
-        panels.extend(panels_of(division, Period.parse(period), request))
-    return [_with_defaults(p) for p in panels]
+def viewer_key(user, code: str) -> str:
+    """What decides which panels and rows a user sees on a division's pages: the user's scopes (their roles and
+    where), and the user themself for a grid worker (who sees the grids assigned to them)."""
+    if is_unrestricted(user):
+        return "all"
+    scopes = user_scopes(user)
+    own = f"u{user.pk}:" if any(s.role == Role.GRID_WORKER for s in scopes) else ""
+    return own + ",".join(sorted(f"{s.role}@{s.code}" for s in scopes if s.covers(code) or code.startswith(s.prefix)))
+
+
+def panels_key(*, division: Division, period: str, request) -> str | None:
+    """The cache key of a dashboard's app panels: the snapshot versions (the period, the one before and the
+    chosen campaign), the live version (some panels count live rows), the viewer and the language."""
+    board = dashboard_key(division=division, period=period)
+    if board is None:
+        return None
+    campaign = selected_campaign(division=division, request=request)
+    campaign_version = snapshot_version(county_code_of(division.code), campaign.key) if campaign else None
+    viewer = hashlib.blake2b(viewer_key(request.user, division.code).encode(), digest_size=8).hexdigest()
+    return f"panels:{board}:{campaign.key if campaign else ''}:{campaign_version}:{live_version()}:{viewer}"
+
+
+def app_panels(*, division: Division, period: str, request, key: str | None = None) -> list[dict]:
+    """The apps' panels (``dashboard_panels`` hooks), cached under ``panels_key``."""
+    key = key or panels_key(division=division, period=period, request=request)
+    panels = cache.get(key) if key else None
+    if panels is None:
+        panels = []
+        for _config, _path, panels_of in app_hooks("dashboard_panels"):
+            panels.extend(panels_of(division, Period.parse(period), request))
+        panels = [_with_defaults(p) for p in panels]
+        if key:
+            cache.set(key, panels, DASHBOARD_TTL)
+    return panels
 
 
 def _with_defaults(panel: dict) -> dict:

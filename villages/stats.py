@@ -6,6 +6,7 @@ is visible at once and repeated reads cost no database query for the figures.
 """
 
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import translation
 
 from .choices import Level
@@ -25,6 +26,8 @@ def publish_version(run: TallyRun) -> None:
 
 
 def snapshot_version(county_code: str, period: str) -> int | None:
+    """The id of the county's latest successful tally of the period, None if it was never tallied. "Never" is
+    cached too (as 0): a finished tally publishes its version over it."""
     key = _VERSION_KEY.format(county=county_code, period=period)
     version = cache.get(key)
     if version is None:
@@ -34,9 +37,42 @@ def snapshot_version(county_code: str, period: str) -> int | None:
             .values_list("pk", flat=True)
             .first()
         )
-        if version is not None:
-            cache.set(key, version, _TTL)
-    return version
+        cache.set(key, version or 0, _TTL)
+    return version or None
+
+
+# --- the live version: pages that also read live tables (not only snapshots) cache under it -------------------
+
+# Models whose rows are figures about the data, not the data: writing them changes no live panel.
+_NOT_LIVE = {"snapshot", "tallyrun", "tallyrequest", "idempotencyrecord"}
+LIVE_APPS = {"villages", "reviews", "grids", "petitions"}
+
+
+def _live_key() -> str:
+    # Keyed by database: one Redis may serve several (test workers, the benchmark).
+    return f"live-version:{connection.settings_dict['NAME']}"
+
+
+def live_version() -> int:
+    """A number that changes whenever a committed transaction wrote a row of the platform's data."""
+    return cache.get(_live_key()) or 0
+
+
+def _bump_live_version() -> None:
+    key = _live_key()
+    cache.add(key, 0, None)
+    cache.incr(key)
+
+
+def note_change(sender, **kwargs) -> None:
+    """Receiver of ``post_save``/``post_delete``: a write to the platform's data moves the live version when
+    its transaction commits (once per transaction, whatever the number of rows; nothing if it rolls back)."""
+    meta = sender._meta
+    if meta.app_label not in LIVE_APPS or meta.model_name in _NOT_LIVE:
+        return
+    if connection.in_atomic_block and any(func is _bump_live_version for _s, func, _r in connection.run_on_commit):
+        return
+    transaction.on_commit(_bump_live_version)
 
 
 def _rate(numerator, denominator):

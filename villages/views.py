@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -22,6 +22,7 @@ from .dashboard import (
     dashboard,
     dashboard_key,
     figures_over_time,
+    panels_key,
     selected_campaign,
 )
 from .dashboard import table_rows as dashboard_table_rows
@@ -42,6 +43,7 @@ from .personal_data import log_full_access
 from .scopes import can_see, get_visible_or_404, has_role, require_role, sees_personal_data
 from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
+from .stats import live_version
 
 
 def apply_form_errors(form, exc: ValidationError) -> None:
@@ -92,8 +94,11 @@ def division_detail(request, code):
     form = SearchForm(request.GET)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     children = selectors.division_children_with_counts(division=division, q=q)
-    page = Paginator(children, 50).get_page(request.GET.get("page"))
-    context.update(form=form, q=q, page=page)
+    page_number = request.GET.get("page") or "1"
+    # The directory's first pages without a search change only when the data does: cached under the live version.
+    directory_key = "" if q else f"{division.code}:{page_number}:{live_version()}:{translation.get_language()}"
+    page = SimpleLazyObject(lambda: Paginator(children, 50).get_page(page_number))
+    context.update(form=form, q=q, page=page, directory_key=directory_key)
     if request.htmx:
         return render(request, "villages/_children.html", context)
     period = _period(request)
@@ -114,15 +119,17 @@ def division_detail(request, code):
         columns, rows = dashboard_table_rows(dashboard(division=division, period=period))
         return xlsx_response(f"{division.name}-{period}.xlsx", [(period, columns, rows)])
     key = dashboard_key(division=division, period=period)
+    # The page's figures, panels and watch list are one fragment, cached under the snapshot versions, the live
+    # version, the viewer and the language (panels_key): a view after the first reads and renders none of it.
+    body_key = panels_key(division=division, period=period, request=request)
     context.update(
-        village_count=selectors.village_count_below(division),
+        village_count=lambda: selectors.village_count_below(division),
         can_import=has_role(request.user, division.code, {Role.COUNTY_OFFICIAL}),
-        # Read only if the page's cached fragments (keyed like the figures themselves) are missing.
         board=SimpleLazyObject(lambda: dashboard(division=division, period=period, key=key)),
-        board_key=key or "",
-        board_ttl=DASHBOARD_TTL if key else 0,
+        body_key=body_key or "",
+        board_ttl=DASHBOARD_TTL if body_key else 0,
         period=period,
-        panels=app_panels(division=division, period=period, request=request),
+        panels=SimpleLazyObject(lambda: app_panels(division=division, period=period, request=request, key=body_key)),
         periods=_period_choices(),
         campaign=campaign,
         campaigns=campaign_options(request),
