@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from villages.excel import RowErrors, read_rows
 from villages.models import Division
+from villages.stats import data_changed
 from villages.validators import mask_phone, validate_phone
 
 from .choices import HOUSEHOLD_EDITOR_ROLES
@@ -140,6 +141,7 @@ def households_import(*, actor, division: Division, file, batch_size: int = BATC
     pending = iter(rows)
     while chunk := list(islice(pending, batch_size)):
         insert_households(chunk, actor=actor, reason="导入")
+    data_changed(division.code)
     return len(rows)
 
 

@@ -24,6 +24,7 @@ from villages.choices import Level
 from villages.models import Division, Post
 from villages.scopes import is_unrestricted, require_role, roles_for
 from villages.snapshots import recompute_after_change
+from villages.stats import data_changed
 
 from . import grading, selectors
 from .choices import (
@@ -302,6 +303,7 @@ def sample_draw(*, actor, campaign: Campaign, share: Decimal, minimum: int = 1, 
     )
     drawn_ids = [reviews[code] for code in drawn]
     Review.objects.filter(pk__in=drawn_ids).update(sampled=True)
+    data_changed(campaign.division.code)
     bulk_create_with_history(
         [ReviewLevel(review_id=pk, level=Stage.COUNTY) for pk in drawn_ids], ReviewLevel, default_user=actor
     )

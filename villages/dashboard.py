@@ -8,16 +8,17 @@ option) and/or a ``table`` (``{"columns": [...], "rows": [[...]]}``).
 """
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .choices import Level, Role
 from .hooks import app_hooks
 from .metrics import Period, campaigns, registry
 from .models import Division, Snapshot
 from .scopes import is_unrestricted, user_scopes
-from .stats import county_code_of, live_version, snapshot_version
+from .stats import county_code_of, data_versions, snapshot_version
 from .watch import watch_list
 
 DASHBOARD_TTL = 24 * 3600
@@ -176,16 +177,25 @@ def viewer_key(user, code: str) -> str:
     return own + ",".join(sorted(f"{s.role}@{s.code}" for s in scopes if s.covers(code) or code.startswith(s.prefix)))
 
 
-def panels_key(*, division: Division, period: str, request) -> str | None:
-    """The cache key of a dashboard's app panels: the snapshot versions (the period, the one before and the
-    chosen campaign), the live version (some panels count live rows), the viewer and the language."""
-    board = dashboard_key(division=division, period=period)
-    if board is None:
-        return None
+def panels_key(*, division: Division, period: str, request) -> str:
+    """The cache key of a dashboard's figures and panels: the division, period and chosen campaign, the county's
+    data versions (moved by every committed write and every tally of the county), the viewer and the language."""
     campaign = selected_campaign(division=division, request=request)
-    campaign_version = snapshot_version(county_code_of(division.code), campaign.key) if campaign else None
     viewer = hashlib.blake2b(viewer_key(request.user, division.code).encode(), digest_size=8).hexdigest()
-    return f"panels:{board}:{campaign.key if campaign else ''}:{campaign_version}:{live_version()}:{viewer}"
+    versions = request_versions(request, division)
+    language = translation.get_language()
+    today = timezone.localdate().isoformat()  # the page's period choices end with the current month
+    campaign_key = campaign.key if campaign else ""
+    return f"panels:{division.code}:{period}:{campaign_key}:{versions}:{viewer}:{language}:{today}"
+
+
+def request_versions(request, division: Division) -> str:
+    """The data versions of the division's county (``data_versions``), read once per request."""
+    county = county_code_of(division.code)
+    cached = getattr(request, "_sz_versions", None)
+    if cached is None or cached[0] != county:
+        cached = request._sz_versions = (county, data_versions(county))
+    return cached[1]
 
 
 def app_panels(*, division: Division, period: str, request, key: str | None = None) -> list[dict]:
@@ -197,6 +207,11 @@ def app_panels(*, division: Division, period: str, request, key: str | None = No
         for _config, _path, panels_of in app_hooks("dashboard_panels"):
             panels.extend(panels_of(division, Period.parse(period), request))
         panels = [_with_defaults(p) for p in panels]
+        for panel in panels:
+            if panel["map"] and panel.get("id"):
+                # A map's features (every village's outline) are fetched by the page, not written into it.
+                query = {"period": period, "format": "json", "panel": panel["id"]}
+                panel["map"]["data_url"] = "?" + urlencode(query)
         if key:
             cache.set(key, panels, DASHBOARD_TTL)
     return panels
@@ -318,7 +333,13 @@ def selected_campaign(*, division: Division, request) -> Period | None:
     cached = getattr(request, "_sz_campaign", None)
     if cached is not None:
         return cached[1]
-    options = campaigns(county_code=county_code_of(division.code))
+    # The county's campaigns change only with its data: cached under its data versions.
+    county = county_code_of(division.code)
+    key = f"campaigns:{county}:{request_versions(request, division)}"
+    options = cache.get(key)
+    if options is None:
+        options = campaigns(county_code=county)
+        cache.set(key, options, DASHBOARD_TTL)
     wanted = request.GET.get("campaign", "")
     chosen = next((c for c in options if c.key == wanted), options[0] if options else None)
     period = Period.of_campaign(chosen) if chosen else None

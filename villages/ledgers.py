@@ -23,6 +23,7 @@ from .choices import (
 from .excel import RowErrors, parse_date, read_rows
 from .models import Cadre, Division, Post
 from .scopes import has_role
+from .stats import data_changed
 from .validators import mask_id_number, mask_phone, normalize_id_number, validate_id_number, validate_phone
 
 LEVEL_LABELS = {
@@ -162,6 +163,7 @@ def divisions_import(*, actor, file) -> int:
             d.parent = d.parent  # re-reads parent.pk, set when the parent's batch was inserted
         if batch:
             bulk_create_with_history(batch, Division, default_user=actor)
+    data_changed(None)
     return len(new)
 
 
@@ -268,6 +270,7 @@ def cadres_import(*, actor, file) -> int:
         for committee, title in keys
     ]
     bulk_create_with_history(new_posts, Post, default_user=actor)
+    data_changed(None)
     return len(created)
 
 

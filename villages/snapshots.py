@@ -19,7 +19,7 @@ from .bulk import insert_instances
 from .choices import Level
 from .metrics import RULE_VERSION, Figure, Period, registry, run_memo
 from .models import Division, Snapshot, TallyRequest, TallyRun
-from .stats import publish_version
+from .stats import data_changed, publish_version
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +159,7 @@ def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
     if found is None:
         return []
     county_id, periods = found
+    data_changed(county_code)
     requests = TallyRequest.objects.bulk_create([TallyRequest(county_id=county_id, period=p) for p in periods])
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         ids = [r.pk for r in requests]

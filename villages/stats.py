@@ -5,13 +5,15 @@ latest successful tally run of the county and period. A finished tally publishes
 is visible at once and repeated reads cost no database query for the figures.
 """
 
+import functools
+
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import translation
 
 from .choices import Level
 from .metrics import registry
-from .models import Snapshot, TallyRun
+from .models import Division, Snapshot, TallyRun
 
 _VERSION_KEY = "snapshot-version:{county}:{period}"
 _TTL = 24 * 3600
@@ -23,6 +25,7 @@ def county_code_of(code: str) -> str:
 
 def publish_version(run: TallyRun) -> None:
     cache.set(_VERSION_KEY.format(county=run.county.code, period=run.period), run.pk, _TTL)
+    bump_data_version(run.county.code)
 
 
 def snapshot_version(county_code: str, period: str) -> int | None:
@@ -41,38 +44,77 @@ def snapshot_version(county_code: str, period: str) -> int | None:
     return version or None
 
 
-# --- the live version: pages that also read live tables (not only snapshots) cache under it -------------------
+# --- data versions: pages that read live tables as well as snapshots are cached under them ---------------------
 
-# Models whose rows are figures about the data, not the data: writing them changes no live panel.
-_NOT_LIVE = {"snapshot", "tallyrun", "tallyrequest", "idempotencyrecord"}
-LIVE_APPS = {"villages", "reviews", "grids", "petitions"}
+# Models whose rows are figures about the data, not the data: writing them changes no page's content.
+_NOT_DATA = {"snapshot", "tallyrun", "tallyrequest", "idempotencyrecord", "personaldataaccess"}
+DATA_APPS = {"villages", "reviews", "grids", "petitions"}
+_ALL = "*"  # the version every page depends on: moved by writes whose county is not known
 
 
-def _live_key() -> str:
+def _version_key(county_code: str) -> str:
     # Keyed by database: one Redis may serve several (test workers, the benchmark).
-    return f"live-version:{connection.settings_dict['NAME']}"
+    return f"data-version:{connection.settings_dict['NAME']}:{county_code}"
 
 
-def live_version() -> int:
-    """A number that changes whenever a committed transaction wrote a row of the platform's data."""
-    return cache.get(_live_key()) or 0
+def data_versions(county_code: str) -> str:
+    """The county's data version and the all-counties one, as one string for a cache key (one Redis read). Both
+    move when a transaction that wrote the county's data commits, and the county's when it is tallied."""
+    keys = [_version_key(county_code), _version_key(_ALL)]
+    found = cache.get_many(keys)
+    return f"{found.get(keys[0], 0)}.{found.get(keys[1], 0)}"
 
 
-def _bump_live_version() -> None:
-    key = _live_key()
+def bump_data_version(county_code: str | None) -> None:
+    key = _version_key(county_code or _ALL)
     cache.add(key, 0, None)
     cache.incr(key)
 
 
-def note_change(sender, **kwargs) -> None:
-    """Receiver of ``post_save``/``post_delete``: a write to the platform's data moves the live version when
-    its transaction commits (once per transaction, whatever the number of rows; nothing if it rolls back)."""
+def _county_of(instance, depth: int = 2) -> str | None:
+    """The county code of a saved row, from the division it hangs on where that is already loaded (no query):
+    the division itself, a foreign key to one, or one more step along a loaded foreign key. None if unknown."""
+    if isinstance(instance, Division):
+        return instance.code
+    loaded = []
+    for field in instance._meta.concrete_fields:
+        if not field.many_to_one or not field.is_cached(instance):
+            continue
+        related = field.get_cached_value(instance)
+        if related is None:
+            continue
+        if isinstance(related, Division):
+            return _county_of(related)
+        loaded.append(related)
+    if depth > 1:
+        for related in loaded:
+            if found := _county_of(related, depth - 1):
+                return found
+    return None
+
+
+def data_changed(county_code: str | None) -> None:
+    """The caller's transaction writes data of this county (None: of no one county, or of many): its data
+    version moves when the transaction commits; once per transaction and county; nothing if it rolls back.
+    Model saves and deletes call this themselves (``note_change``); bulk writes, ``update()`` and imports call it."""
+    # A code above a county (a city's or the province's: ``xxxx00…``) belongs to no one county.
+    county = county_code[:6].ljust(12, "0") if county_code and county_code[4:6] != "00" else None
+    if connection.in_atomic_block and any(
+        getattr(func, "bumps", False) == (county,) for _s, func, _r in connection.run_on_commit
+    ):
+        return
+    bump = functools.partial(bump_data_version, county)
+    bump.bumps = (county,)
+    transaction.on_commit(bump)
+
+
+def note_change(sender, instance, **kwargs) -> None:
+    """Receiver of ``post_save``/``post_delete``: a write to the platform's data moves its county's data version
+    (the all-counties one if the county is not known from what is loaded)."""
     meta = sender._meta
-    if meta.app_label not in LIVE_APPS or meta.model_name in _NOT_LIVE:
+    if meta.app_label not in DATA_APPS or meta.model_name in _NOT_DATA or meta.model_name.startswith("historical"):
         return
-    if connection.in_atomic_block and any(func is _bump_live_version for _s, func, _r in connection.run_on_commit):
-        return
-    transaction.on_commit(_bump_live_version)
+    data_changed(_county_of(instance))
 
 
 def _rate(numerator, denominator):

@@ -1,13 +1,15 @@
 """HTML pages of the villages app. A view parses, calls a selector or a service, and renders."""
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,7 +22,6 @@ from .dashboard import (
     app_portrait,
     campaign_options,
     dashboard,
-    dashboard_key,
     figures_over_time,
     panels_key,
     selected_campaign,
@@ -40,10 +41,9 @@ from .ledgers import (
 from .metrics import Period
 from .models import Cadre, Division, Post
 from .personal_data import log_full_access
-from .scopes import can_see, get_visible_or_404, has_role, require_role, sees_personal_data
+from .scopes import can_see, get_division_or_404, get_visible_or_404, has_role, require_role, sees_personal_data
 from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
-from .stats import live_version
 
 
 def apply_form_errors(form, exc: ValidationError) -> None:
@@ -66,14 +66,13 @@ def home(request):
 @login_required
 def division_detail(request, code):
     # The ancestors come with the division (a village is four levels down), so the breadcrumbs cost no query.
-    chain = Division.objects.select_related("parent__parent__parent__parent")
-    division = get_visible_or_404(chain, request.user, code=code)
+    division = get_division_or_404(request.user, code)
     context = {
         "division": division,
         "breadcrumbs": _loaded_breadcrumbs(request.user, division),
         "can_edit_cadres": has_role(request.user, division.code, CADRE_EDITOR_ROLES),
         "full_personal_data": sees_personal_data(request.user, division.code),
-        "sections": division_sections(division),
+        "sections": SimpleLazyObject(lambda: division_sections(division)),
     }
     if division.is_village:
         posts = selectors.village_committees(division=division)["posts"]
@@ -93,16 +92,23 @@ def division_detail(request, code):
         return render(request, "villages/village_detail.html", context)
     form = SearchForm(request.GET)
     q = form.cleaned_data["q"] if form.is_valid() else ""
-    children = selectors.division_children_with_counts(division=division, q=q)
     page_number = request.GET.get("page") or "1"
-    # The directory's first pages without a search change only when the data does: cached under the live version.
-    directory_key = "" if q else f"{division.code}:{page_number}:{live_version()}:{translation.get_language()}"
-    page = SimpleLazyObject(lambda: Paginator(children, 50).get_page(page_number))
-    context.update(form=form, q=q, page=page, directory_key=directory_key)
+    page = SimpleLazyObject(
+        lambda: Paginator(selectors.division_children_with_counts(division=division, q=q), 50).get_page(page_number)
+    )
+    context.update(form=form, q=q, page=page)
     if request.htmx:
         return render(request, "villages/_children.html", context)
     period = _period(request)
     campaign = selected_campaign(division=division, request=request)
+    if request.GET.get("format") == "json" and request.GET.get("panel"):
+        # A map panel's data, which the page fetches (villages.dashboard.app_panels).
+        wanted = request.GET["panel"]
+        panel = next((p for p in app_panels(division=division, period=period, request=request)
+                      if p.get("id") == wanted and p.get("map")), None)  # fmt: skip
+        if panel is None:
+            raise Http404
+        return JsonResponse(panel["map"]["data"])
     if request.GET.get("format") == "xlsx" and request.GET.get("table"):
         # One panel's table, as the page shows it.
         wanted = request.GET["table"]
@@ -118,19 +124,19 @@ def division_detail(request, code):
     if request.GET.get("format") == "xlsx":
         columns, rows = dashboard_table_rows(dashboard(division=division, period=period))
         return xlsx_response(f"{division.name}-{period}.xlsx", [(period, columns, rows)])
-    key = dashboard_key(division=division, period=period)
-    # The page's figures, panels and watch list are one fragment, cached under the snapshot versions, the live
-    # version, the viewer and the language (panels_key): a view after the first reads and renders none of it.
-    body_key = panels_key(division=division, period=period, request=request)
+    # The page (but the navigation) is one fragment, cached under the county's data versions, the viewer, the
+    # language (panels_key) and the directory's search and page: a view after the first reads and renders none of it.
+    directory = hashlib.blake2b(f"{q}:{page_number}".encode(), digest_size=8).hexdigest()
+    body_key = f"{panels_key(division=division, period=period, request=request)}:{directory}"
     context.update(
-        village_count=lambda: selectors.village_count_below(division),
+        village_count=SimpleLazyObject(lambda: selectors.village_count_below(division)),
         can_import=has_role(request.user, division.code, {Role.COUNTY_OFFICIAL}),
-        board=SimpleLazyObject(lambda: dashboard(division=division, period=period, key=key)),
-        body_key=body_key or "",
-        board_ttl=DASHBOARD_TTL if body_key else 0,
+        board=SimpleLazyObject(lambda: dashboard(division=division, period=period)),
+        body_key=body_key,
+        board_ttl=DASHBOARD_TTL,
         period=period,
         panels=SimpleLazyObject(lambda: app_panels(division=division, period=period, request=request, key=body_key)),
-        periods=_period_choices(),
+        periods=_period_choices,
         campaign=campaign,
         campaigns=campaign_options(request),
     )

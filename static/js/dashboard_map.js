@@ -8,8 +8,23 @@
   var COUNT_RAMP = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603"]; // fewer → more
   var NO_DATA = "#d9d9d9";
 
-  document.querySelectorAll("[data-map]").forEach(function (el) {
-    var data = JSON.parse(document.getElementById(el.dataset.map).textContent);
+  // The data is either on the page (a json_script block named by data-map) or, for a large map, fetched from
+  // data-map-url (same origin) so the page itself stays small and is drawn at once.
+  document.querySelectorAll("[data-map], [data-map-url]").forEach(function (el) {
+    if (el.dataset.mapUrl) {
+      fetch(el.dataset.mapUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("map data: HTTP " + response.status); }
+          return response.json();
+        })
+        .then(function (data) { draw(el, data); })
+        .catch(function (error) { el.dataset.error = String(error); });
+    } else {
+      draw(el, JSON.parse(document.getElementById(el.dataset.map).textContent));
+    }
+  });
+
+  function draw(el, data) {
     var select = document.getElementById(el.dataset.figureSelect);
     var figures = {};
     Array.prototype.forEach.call(select.options, function (o) { figures[o.value] = o.textContent; });
@@ -111,5 +126,5 @@
     window.addEventListener("resize", refit);
     window.addEventListener("beforeprint", refit);
     el.dataset.drawn = String(data.features.features.length);
-  });
+  }
 })();

@@ -35,7 +35,11 @@ def test_request_panel_and_map_read_the_village_figures(client, tree, grids, roo
     keys = [f["key"] for f in panels["grids-map"]["map"]["figures"]]
     assert "grids.visit_coverage" in keys and "petitions.received" in keys
     page = response.content.decode()
-    assert 'data-map="grids-map-data"' in page and "js/dashboard_map.js" in page
+    # The page fetches the map's features from the same view (format=json), which answers the panel's data.
+    assert 'data-map-url="?period=' in page and "js/dashboard_map.js" in page
+    url = reverse("villages:division", args=[tree.yc.code])
+    fetched = client.get(url, {"period": period, "format": "json", "panel": "grids-map"})
+    assert fetched.json() == panels["grids-map"]["map"]["data"]
 
 
 def test_a_township_map_holds_only_its_villages(client, tree, grids):

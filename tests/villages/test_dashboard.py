@@ -1,6 +1,9 @@
+import contextlib
 import io
 
-from django.db import connection
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -53,12 +56,15 @@ def test_dashboard_table_downloads_as_the_page_shows_it(client, tree):
 
 
 def test_dashboard_query_count_does_not_grow_with_the_county(client, tree):
+    """The page as first rendered (nothing cached), at two sizes."""
     client.force_login(tree.users.county)
     url = reverse("villages:division", args=["411103000000"]) + "?period=2026"
     tally_county(county_code="411103000000", period="2026")
+    cache.clear()
     small, _ = _queries(client, url)
     _grow(tree, 12)
     tally_county(county_code="411103000000", period="2026")
+    cache.clear()
     large, response = _queries(client, url)
     assert response.context["village_count"] == 15
     assert small == large, (small, large)
@@ -78,3 +84,27 @@ def test_village_portrait_query_count_does_not_grow(client, tree):
     large, _ = _queries(client, url)
     assert small == large, (small, large)
     assert large <= 40  # the portrait sections of the apps add a fixed few each
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dashboard_is_served_from_cache_until_the_county_changes(client, tree):
+    """A repeat view reads only the session's user, their scopes and the division; a committed write in the
+    county (here: a new village) moves its data version, and the next view shows it; a rolled-back one does not."""
+    client.force_login(tree.users.county)
+    url = reverse("villages:division", args=["411103000000"]) + "?period=2026"
+    tally_county(county_code="411103000000", period="2026")
+    _queries(client, url)
+    repeat, response = _queries(client, url)
+    assert repeat <= 4, repeat
+    assert response.context["village_count"] == 3
+    with transaction.atomic():
+        _grow(tree, 1)
+    changed, response = _queries(client, url)
+    assert changed > repeat
+    assert response.context["village_count"] == 4
+    _queries(client, url)
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        CadreFactory(division=tree.liangzhuang)
+        raise RuntimeError("rolled back")
+    again, response = _queries(client, url)
+    assert again == repeat and response.context["village_count"] == 4

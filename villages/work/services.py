@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from villages.choices import Level
 from villages.models import Cadre, Division
 from villages.scopes import require_role
+from villages.stats import data_changed
 
 from .choices import TRAINING_ORGANIZER_ROLES, WORK_EDITOR_ROLES, AttendanceRole, AttendanceStatus, MatterOutcome
 from .models import (
@@ -245,6 +246,7 @@ def _matters_save(meeting: VillagerMeeting, matters: list[MatterInput], *, actor
         bulk_update_with_history(changed, MeetingMatter, [*MATTER_FIELDS, "position"], default_user=actor)
     if new:
         bulk_create_with_history(new, MeetingMatter, default_user=actor)
+    data_changed(meeting.division.code)
 
 
 def _check_kind(fields: dict) -> None:
@@ -409,4 +411,5 @@ def attendance_set(*, actor, session: TrainingSession, entries: list[AttendanceI
         bulk_update_with_history(changed, TrainingAttendance, ["status", "role"], default_user=actor)
     if new:
         bulk_create_with_history(new, TrainingAttendance, default_user=actor)
+    data_changed(session.division.code)
     return len(new) + len(changed)
