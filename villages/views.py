@@ -4,12 +4,13 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -24,7 +25,9 @@ from .dashboard import (
     dashboard,
     figures_over_time,
     panels_key,
+    request_versions,
     selected_campaign,
+    viewer_key,
 )
 from .dashboard import table_rows as dashboard_table_rows
 from .excel import RowErrors, xlsx_response
@@ -84,10 +87,8 @@ def division_detail(request, code):
             committees=[(c, label, [p for p in posts if p.committee == c]) for c, label in Committee.choices],
             cadres=cadres,
             adjustments=with_adjustment_bases(selectors.adjustment_list(user=request.user, division=division)[:50]),
-            stars=village_stars(village=division, year=year),
             year=year,
-            over_time=figures_over_time(division=division),
-            portrait=app_portrait(village=division, request=request),
+            **portrait_parts(division=division, year=year, request=request),
         )
         return render(request, "villages/village_detail.html", context)
     form = SearchForm(request.GET)
@@ -141,6 +142,27 @@ def division_detail(request, code):
         campaigns=campaign_options(request),
     )
     return render(request, "villages/division_detail.html", context)
+
+
+PORTRAIT_TTL = 300
+
+
+def portrait_parts(*, division, year: int, request) -> dict:
+    """The village's stars, figures over time and the apps' sections: cached under the county's data versions,
+    the viewer, the language and the day, and for five minutes at most (a section may count what is overdue
+    by the hour)."""
+    viewer = hashlib.blake2b(viewer_key(request.user, division.code).encode(), digest_size=8).hexdigest()
+    language = translation.get_language()
+    key = f"portrait:{division.code}:{request_versions(request, division)}:{viewer}:{language}:{year}"
+    parts = cache.get(key)
+    if parts is None:
+        parts = {
+            "stars": village_stars(village=division, year=year),
+            "over_time": figures_over_time(division=division),
+            "portrait": app_portrait(village=division, request=request),
+        }
+        cache.set(key, parts, PORTRAIT_TTL)
+    return parts
 
 
 def _period(request) -> str:
