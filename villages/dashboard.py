@@ -7,9 +7,12 @@ Apps contribute panels through their AppConfig: ``dashboard_panels = "<app>.dash
 option) and/or a ``table`` (``{"columns": [...], "rows": [[...]]}``).
 """
 
+import functools
 import hashlib
+from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 
@@ -177,6 +180,18 @@ def viewer_key(user, code: str) -> str:
     return own + ",".join(sorted(f"{s.role}@{s.code}" for s in scopes if s.covers(code) or code.startswith(s.prefix)))
 
 
+@functools.cache
+def release() -> str:
+    """A digest of the code and templates that draw the cached pages, so a new release never serves a fragment
+    an older one rendered (computed once per process, from a few hundred small files)."""
+    digest = hashlib.blake2b(digest_size=6)
+    base = Path(settings.BASE_DIR)
+    for pattern in ("templates/**/*.html", "villages/**/*.py", "reviews/**/*.py", "grids/**/*.py", "petitions/**/*.py"):
+        for path in sorted(base.glob(pattern)):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def panels_key(*, division: Division, period: str, request) -> str:
     """The cache key of a dashboard's figures and panels: the division, period and chosen campaign, the county's
     data versions (moved by every committed write and every tally of the county), the viewer and the language."""
@@ -186,7 +201,7 @@ def panels_key(*, division: Division, period: str, request) -> str:
     language = translation.get_language()
     today = timezone.localdate().isoformat()  # the page's period choices end with the current month
     campaign_key = campaign.key if campaign else ""
-    return f"panels:{division.code}:{period}:{campaign_key}:{versions}:{viewer}:{language}:{today}"
+    return f"panels:{release()}:{division.code}:{period}:{campaign_key}:{versions}:{viewer}:{language}:{today}"
 
 
 def request_versions(request, division: Division) -> str:

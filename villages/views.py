@@ -25,6 +25,7 @@ from .dashboard import (
     dashboard,
     figures_over_time,
     panels_key,
+    release,
     request_versions,
     selected_campaign,
     viewer_key,
@@ -153,7 +154,7 @@ def portrait_parts(*, division, year: int, request) -> dict:
     by the hour)."""
     viewer = hashlib.blake2b(viewer_key(request.user, division.code).encode(), digest_size=8).hexdigest()
     language = translation.get_language()
-    key = f"portrait:{division.code}:{request_versions(request, division)}:{viewer}:{language}:{year}"
+    key = f"portrait:{release()}:{division.code}:{request_versions(request, division)}:{viewer}:{language}:{year}"
     parts = cache.get(key)
     if parts is None:
         parts = {
