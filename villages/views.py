@@ -105,20 +105,12 @@ def division_detail(request, code):
     campaign = selected_campaign(division=division, request=request)
     if request.GET.get("format") == "json" and request.GET.get("panel"):
         # A map panel's data, which the page fetches (villages.dashboard.app_panels).
-        wanted = request.GET["panel"]
-        panel = next((p for p in app_panels(division=division, period=period, request=request)
-                      if p.get("id") == wanted and p.get("map")), None)  # fmt: skip
-        if panel is None:
-            raise Http404
+        panel = _panel_or_404(division, period, request, wanted=request.GET["panel"], part="map")
         return JsonResponse(panel["map"]["data"])
     if request.GET.get("format") == "xlsx" and request.GET.get("table"):
         # One panel's table, as the page shows it.
         wanted = request.GET["table"]
-        panel = next((p for p in app_panels(division=division, period=period, request=request)
-                      if p.get("id") == wanted and p.get("table")), None)  # fmt: skip
-        if panel is None:
-            raise Http404
-        table = panel["table"]
+        table = _panel_or_404(division, period, request, wanted=wanted, part="table")["table"]
         return xlsx_response(
             f"{division.name}-{wanted}-{period}.xlsx",
             [(wanted[:31], [str(c) for c in table["columns"]], table["rows"])],
@@ -143,6 +135,14 @@ def division_detail(request, code):
         campaigns=campaign_options(request),
     )
     return render(request, "villages/division_detail.html", context)
+
+
+def _panel_or_404(division, period, request, *, wanted: str, part: str) -> dict:
+    """The dashboard's panel with this id that has this part (a "map", a "table"), else 404."""
+    for panel in app_panels(division=division, period=period, request=request):
+        if panel.get("id") == wanted and panel.get(part):
+            return panel
+    raise Http404
 
 
 PORTRAIT_TTL = 300
