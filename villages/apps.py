@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,8 +18,20 @@ class VillagesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from .scopes import scopes_changed
+        from .services import tokens_changed
         from .stats import note_change
 
         # Pages that read live tables cache under the live version (villages.stats): every write moves it.
         post_save.connect(note_change, dispatch_uid="villages.live_version.save")
         post_delete.connect(note_change, dispatch_uid="villages.live_version.delete")
+        # Users' scopes are cached between requests (villages.scopes): a change to one, or to its division, drops them.
+        for model in ("UserScope", "Division"):
+            post_save.connect(scopes_changed, sender=f"villages.{model}", dispatch_uid=f"villages.scopes.save.{model}")
+            post_delete.connect(
+                scopes_changed, sender=f"villages.{model}", dispatch_uid=f"villages.scopes.delete.{model}"
+            )
+        # API tokens are cached for a minute (services.api_token_lookup): a change to one, or to its user, drops it.
+        for model in ("villages.ApiToken", settings.AUTH_USER_MODEL):
+            post_save.connect(tokens_changed, sender=model, dispatch_uid=f"villages.tokens.save.{model}")
+            post_delete.connect(tokens_changed, sender=model, dispatch_uid=f"villages.tokens.delete.{model}")

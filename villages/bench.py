@@ -29,10 +29,11 @@ from .benchkit import (
     reset_sequences,
     run_child,
     spread,
-    timed,
+    timed_pair,
 )
 from .choices import Committee, DivisionKind, Level, PostTitle, Role
 from .models import Cadre, Division, Post, UserScope
+from .scopes import forget_cached_scopes
 
 VALID_FROM = datetime.date(2020, 1, 1)
 POST_START = datetime.date(2021, 3, 1)
@@ -150,6 +151,7 @@ def _accounts(ctx: Context) -> None:
     UserScope.objects.bulk_create(
         [UserScope(user=u, division_id=where[ACCOUNTS[u.username]], role=ACCOUNTS[u.username]) for u in users]
     )
+    forget_cached_scopes([u.pk for u in users])  # a bulk insert sends no signal
     ctx.users = {u.username: u.pk for u in users}
 
 
@@ -281,8 +283,7 @@ def measure_dashboard(run: Run) -> list[Result]:
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         counts[name] = len(queries)
-    page_times = timed(lambda: client.get(dashboard), run.page_requests)
-    bare_times = timed(lambda: client.get(bare), run.page_requests)
+    page_times, bare_times = timed_pair(lambda: client.get(dashboard), lambda: client.get(bare), run.page_requests)
     ratio = median(page_times) / median(bare_times)
     most = max(counts.values())
     others = _other_scales_counts(run.scale)

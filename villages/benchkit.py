@@ -232,6 +232,18 @@ def timed(func, n: int) -> list[float]:
     return times
 
 
+def timed_pair(first, second, n: int) -> tuple[list[float], list[float]]:
+    """Seconds of ``n`` calls each of two functions, taken in turn, so that whatever else the machine does in the
+    meantime weighs on both alike (a ratio of the two is then steady on a busy machine)."""
+    times = ([], [])
+    for _ in range(n):
+        for func, found in ((first, times[0]), (second, times[1])):
+            started = time.perf_counter()
+            func()
+            found.append(time.perf_counter() - started)
+    return times
+
+
 def run_child(name: str, **kwargs) -> dict:
     """Run ``manage.py bench --child name`` in a fresh process; its last output line is a JSON object that
     includes the process's peak resident memory (``peak_mb``)."""

@@ -14,14 +14,15 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone, translation
 
 from .choices import Level, Role
 from .hooks import app_hooks
 from .metrics import Period, campaigns, registry
 from .models import Division, Snapshot
-from .scopes import is_unrestricted, user_scopes
-from .stats import county_code_of, data_versions, snapshot_version
+from .scopes import division_chain_key, get_division_or_404, is_unrestricted, scopes_cache_key, user_scopes
+from .stats import cached_under, county_code_of, data_versions, snapshot_version, version_keys, versions_of
 from .watch import watch_list
 
 DASHBOARD_TTL = 24 * 3600
@@ -204,13 +205,31 @@ def panels_key(*, division: Division, period: str, request) -> str:
     return f"panels:{release()}:{division.code}:{period}:{campaign_key}:{versions}:{viewer}:{language}:{today}"
 
 
-def request_versions(request, division: Division) -> str:
-    """The data versions of the division's county (``data_versions``), read once per request."""
-    county = county_code_of(division.code)
+def request_versions(request, division: Division | str) -> str:
+    """The data versions of the division's county (``data_versions``; a division or its code), read once per
+    request."""
+    county = county_code_of(division if isinstance(division, str) else division.code)
     cached = getattr(request, "_sz_versions", None)
     if cached is None or cached[0] != county:
         cached = request._sz_versions = (county, data_versions(county))
     return cached[1]
+
+
+def division_for_page(request, code: str) -> Division:
+    """The division of a division page (404 if unknown or out of the user's scope), with what the page reads
+    first in one cache round trip: the county's data versions, the viewer's scopes, the division's chain of
+    ancestors and the county's review campaigns (``selected_campaign``)."""
+    county = county_code_of(code)
+    keys = version_keys(county)
+    wanted = [*keys, division_chain_key(code), _campaigns_key(county)]
+    if scopes_key := scopes_cache_key(request.user):
+        wanted.append(scopes_key)
+    found = cache.get_many(wanted)
+    versions = versions_of(found, keys)
+    request._sz_versions = (county, versions)
+    request._sz_found = found
+    user_scopes(request.user, found=found)
+    return get_division_or_404(request.user, code, versions=versions, found=found)
 
 
 def app_panels(*, division: Division, period: str, request, key: str | None = None) -> list[dict]:
@@ -348,18 +367,24 @@ def selected_campaign(*, division: Division, request) -> Period | None:
     cached = getattr(request, "_sz_campaign", None)
     if cached is not None:
         return cached[1]
-    # The county's campaigns change only with its data: cached under its data versions.
+    # The county's campaigns change only with its data: cached with its data versions.
     county = county_code_of(division.code)
-    key = f"campaigns:{county}:{request_versions(request, division)}"
-    options = cache.get(key)
-    if options is None:
-        options = campaigns(county_code=county)
-        cache.set(key, options, DASHBOARD_TTL)
+    options = cached_under(
+        _campaigns_key(county),
+        request_versions(request, division),
+        lambda: campaigns(county_code=county),
+        timeout=DASHBOARD_TTL,
+        found=getattr(request, "_sz_found", None),
+    )
     wanted = request.GET.get("campaign", "")
     chosen = next((c for c in options if c.key == wanted), options[0] if options else None)
     period = Period.of_campaign(chosen) if chosen else None
     request._sz_campaign = (options, period)
     return period
+
+
+def _campaigns_key(county: str) -> str:
+    return f"campaigns:{connection.settings_dict['NAME']}:{county}"
 
 
 def campaign_options(request) -> list:

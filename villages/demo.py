@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 
 from .choices import Committee, DivisionKind, Education, Gender, Level, PostTitle, Role
 from .models import Cadre, Division, Post, UserScope
+from .scopes import forget_cached_scopes
 from .validators import id_check_digit
 from .work import demo as work_demo
 
@@ -536,6 +537,7 @@ def _create_users() -> tuple[int, int]:
     ]
     if scopes:
         bulk_create_with_history(scopes, UserScope, default_change_reason=CHANGE_REASON)
+        forget_cached_scopes({s.user_id for s in scopes})  # a bulk insert sends no signal
     if missing:
         _county_administrators(user_model.objects.filter(username__in=COUNTY_ADMINS))
     return len(missing), len(scopes)

@@ -8,7 +8,9 @@ its existence does not leak.
 
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import Http404
 
@@ -36,25 +38,52 @@ class Scope:
         return code.startswith(self.prefix)
 
 
-def user_scopes(user) -> list[Scope]:
-    """The user's scopes, read once per request (cached on the user object)."""
+# A user's scopes are also kept in the cache (Redis in production) between requests, dropped at once when one of
+# their UserScope rows or the division of one is saved or deleted (``forget_cached_scopes``), and after five
+# minutes anyway (a write that sends no signal: a bulk insert, which calls ``forget_cached_scopes`` itself).
+SCOPES_TTL = 300
+
+
+def _scopes_key(user_id) -> str:
+    # Keyed by database: ids belong to one database, and a Redis may serve several (test workers, the bench).
+    return f"user-scopes:{connection.settings_dict['NAME']}:{user_id}"
+
+
+def scopes_cache_key(user) -> str | None:
+    """Where the user's scopes are cached, None if they are read already this request (or for no one)."""
+    if not getattr(user, "is_authenticated", False) or hasattr(user, _CACHE_ATTR):
+        return None
+    return _scopes_key(user.pk)
+
+
+def user_scopes(user, *, found: dict | None = None) -> list[Scope]:
+    """The user's scopes: read once per request (kept on the user object), from the cache or one query.
+    ``found``: the result of a ``get_many`` that read the scopes' cache key among others."""
     if not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        from .models import UserScope
+        key = _scopes_key(user.pk)
+        rows = found.get(key) if found is not None else cache.get(key)
+        if rows is None:
+            from .models import UserScope
 
-        rows = UserScope.objects.filter(user=user).select_related("division").order_by("division__code")
+            held = UserScope.objects.filter(user=user).select_related("division").order_by("division__code")
+            rows = [
+                (
+                    row.role,
+                    row.division.code,
+                    row.division.prefix,
+                    row.division.level,
+                    row.division_id,
+                    row.division.name,
+                )
+                for row in held
+            ]
+            cache.set(key, rows, SCOPES_TTL)
         cached = [
-            Scope(
-                role=row.role,
-                code=row.division.code,
-                prefix=row.division.prefix,
-                level=row.division.level,
-                division_id=row.division_id,
-                name=row.division.name,
-            )
-            for row in rows
+            Scope(role=role, code=code, prefix=prefix, level=level, division_id=division_id, name=name)
+            for role, code, prefix, level, division_id, name in rows
         ]
         setattr(user, _CACHE_ATTR, cached)
     return cached
@@ -63,6 +92,27 @@ def user_scopes(user) -> list[Scope]:
 def forget_scopes(user) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    forget_cached_scopes([user.pk])
+
+
+def forget_cached_scopes(user_ids) -> None:
+    """Drop the cached scopes of these users: now, and again when the transaction commits (another request may
+    have cached the old rows meanwhile)."""
+    keys = [_scopes_key(pk) for pk in user_ids]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def scopes_changed(sender, instance, **kwargs) -> None:
+    """Receiver of ``post_save``/``post_delete`` of UserScope and Division: the cached scopes it touches go."""
+    from .models import Division, UserScope
+
+    if isinstance(instance, UserScope):
+        forget_cached_scopes([instance.user_id])
+    elif isinstance(instance, Division) and instance.pk:
+        forget_cached_scopes(UserScope.objects.filter(division_id=instance.pk).values_list("user_id", flat=True))
 
 
 def is_unrestricted(user) -> bool:
@@ -102,20 +152,39 @@ def get_visible_or_404(queryset, user, **lookup):
     return obj
 
 
-def get_division_or_404(user, code: str):
+def division_chain_key(code: str) -> str:
+    return f"division-chain:{connection.settings_dict['NAME']}:{code}"
+
+
+def get_division_or_404(user, code: str, *, versions: str | None = None, found: dict | None = None):
     """A division by code with its ancestors loaded as its parent chain (for breadcrumbs), if the user may see
     it, else 404. One query on the codes the code itself names (cheaper than joining up the tree), then the
-    same scope test as ``scope_q`` (the user's prefixes) in Python."""
-    from .models import Division
+    same scope test as ``scope_q`` (the user's prefixes) in Python.
 
-    codes = {code} | {code[:n].ljust(12, "0") for n in (2, 4, 6, 9)}
-    rows = {d.pk: d for d in Division.objects.filter(code__in=codes)}
-    division = next((d for d in rows.values() if d.code == code), None)
-    if division is None or not can_see(user, code):
+    With ``versions`` (its county's data versions, ``villages.stats.data_versions``) the rows are cached with
+    them: a saved or deleted division moves them (``note_change``), so a cached chain is never used stale.
+    ``found``: the result of a ``get_many`` that already read ``division_chain_key(code)``."""
+    from .models import Division
+    from .stats import cached_under
+
+    if not can_see(user, code):
+        raise Http404
+
+    def read():
+        codes = {code} | {code[:n].ljust(12, "0") for n in (2, 4, 6, 9)}
+        return list(Division.objects.filter(code__in=codes))
+
+    if versions:
+        rows = cached_under(division_chain_key(code), versions, read, timeout=SCOPES_TTL, found=found)
+    else:
+        rows = read()
+    by_pk = {d.pk: d for d in rows}
+    division = next((d for d in rows if d.code == code), None)
+    if division is None:
         raise Http404
     node = division
-    while node.parent_id in rows:
-        node.parent = rows[node.parent_id]
+    while node.parent_id in by_pk:
+        node.parent = by_pk[node.parent_id]
         node = node.parent
     return division
 

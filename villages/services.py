@@ -5,8 +5,9 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,8 +182,48 @@ def api_token_create(*, user, ttl: datetime.timedelta | None = None) -> tuple[Ap
     return token, raw
 
 
+# A token found is kept in the cache (with its user) for a minute at most, so a client's requests cost no query
+# for it. Revoking or deleting it, or saving its user (deactivated, say), drops it at once (``tokens_changed``);
+# expiry is checked on every request against the cached expiry time.
+TOKEN_TTL = 60
+
+
+def _token_key(digest: str) -> str:
+    return f"api-token:{connection.settings_dict['NAME']}:{digest}"
+
+
 def api_token_lookup(raw: str) -> ApiToken | None:
-    return ApiToken.objects.select_related("user").filter(digest=_digest(raw)).first()
+    digest = _digest(raw)
+    token = cache.get(_token_key(digest))
+    if token is None:
+        token = ApiToken.objects.select_related("user").filter(digest=digest).first()
+        if token is not None:  # unknown keys are not cached: guesses must not fill the cache
+            cache.set(_token_key(digest), token, TOKEN_TTL)
+    return token
+
+
+def api_token_touch(token: ApiToken, now: datetime.datetime) -> None:
+    """Record when the token was last used (the caller decides how often)."""
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+    forget_tokens([token.digest])
+
+
+def forget_tokens(digests) -> None:
+    """Drop cached tokens: now, and again when the transaction commits (a request may have cached the old row
+    meanwhile)."""
+    keys = [_token_key(d) for d in digests]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def tokens_changed(sender, instance, **kwargs) -> None:
+    """Receiver of ``post_save``/``post_delete`` of ApiToken and of the user model: the cached tokens go."""
+    if isinstance(instance, ApiToken):
+        forget_tokens([instance.digest])
+    elif instance.pk:
+        forget_tokens(ApiToken.objects.filter(user_id=instance.pk).values_list("digest", flat=True))
 
 
 @transaction.atomic

@@ -57,12 +57,32 @@ def _version_key(county_code: str) -> str:
     return f"data-version:{connection.settings_dict['NAME']}:{county_code}"
 
 
+def version_keys(county_code: str) -> list[str]:
+    """The cache keys of the county's data version and the all-counties one (``versions_of`` reads them)."""
+    return [_version_key(county_code), _version_key(_ALL)]
+
+
+def versions_of(found: dict, keys: list[str]) -> str:
+    return f"{found.get(keys[0], 0)}.{found.get(keys[1], 0)}"
+
+
 def data_versions(county_code: str) -> str:
     """The county's data version and the all-counties one, as one string for a cache key (one Redis read). Both
     move when a transaction that wrote the county's data commits, and the county's when it is tallied."""
-    keys = [_version_key(county_code), _version_key(_ALL)]
-    found = cache.get_many(keys)
-    return f"{found.get(keys[0], 0)}.{found.get(keys[1], 0)}"
+    keys = version_keys(county_code)
+    return versions_of(cache.get_many(keys), keys)
+
+
+def cached_under(key: str, versions: str, compute, *, timeout: int, found: dict | None = None):
+    """A value kept under a fixed key together with the data versions it was computed at: used while they are
+    current, recomputed (and kept) when they moved. ``found``: the result of a ``get_many`` that already read the
+    key (a page reads several such values in one round trip)."""
+    entry = found.get(key) if found is not None else cache.get(key)
+    if entry is not None and entry[0] == versions:
+        return entry[1]
+    value = compute()
+    cache.set(key, (versions, value), timeout)
+    return value
 
 
 def bump_data_version(county_code: str | None) -> None:

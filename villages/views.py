@@ -23,6 +23,7 @@ from .dashboard import (
     app_portrait,
     campaign_options,
     dashboard,
+    division_for_page,
     figures_over_time,
     panels_key,
     release,
@@ -45,7 +46,7 @@ from .ledgers import (
 from .metrics import Period
 from .models import Cadre, Division, Post
 from .personal_data import log_full_access
-from .scopes import can_see, get_division_or_404, get_visible_or_404, has_role, require_role, sees_personal_data
+from .scopes import can_see, get_visible_or_404, has_role, require_role, sees_personal_data
 from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
 
@@ -70,7 +71,7 @@ def home(request):
 @login_required
 def division_detail(request, code):
     # The ancestors come with the division (a village is four levels down), so the breadcrumbs cost no query.
-    division = get_division_or_404(request.user, code)
+    division = division_for_page(request, code)
     context = {
         "division": division,
         "breadcrumbs": _loaded_breadcrumbs(request.user, division),

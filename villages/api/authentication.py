@@ -2,7 +2,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
-from villages.services import api_token_lookup
+from villages.services import api_token_lookup, api_token_touch
 
 
 class ExpiringTokenAuthentication(authentication.TokenAuthentication):
@@ -20,5 +20,5 @@ class ExpiringTokenAuthentication(authentication.TokenAuthentication):
         if token.expires_at <= now:
             raise exceptions.AuthenticationFailed(_("This token has expired; ask for a new one."))
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
-            type(token).objects.filter(pk=token.pk).update(last_used_at=now)
+            api_token_touch(token, now)
         return token.user, token

@@ -15,8 +15,8 @@ from villages import stars
 from villages.choices import StarStatus
 from villages.metrics import Period, campaigns, registry
 from villages.models import Division
-from villages.scopes import can_see
-from villages.stats import county_code_of, figure_table
+from villages.scopes import get_division_or_404
+from villages.stats import county_code_of, data_versions, figure_table
 from villages.watch import watch_list
 
 from .renderers import CSVRenderer, XLSXRenderer
@@ -61,12 +61,8 @@ def parse_division(request, param: str = "division") -> Division:
         raise ValidationError({param: [_("Give the division's 12-digit code.")]})
     if not (len(code) == 12 and code.isdigit()):
         raise ValidationError({param: [_("A division code is exactly 12 digits.")]})
-    if not can_see(request.user, code):
-        raise NotFound
-    division = Division.objects.filter(code=code).first()
-    if division is None:
-        raise NotFound
-    return division
+    # Cached under the county's data versions (a division saved moves them); 404 out of scope or unknown.
+    return get_division_or_404(request.user, code, versions=data_versions(county_code_of(code)))
 
 
 def parse_period(request, division: Division | None = None) -> str:

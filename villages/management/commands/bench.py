@@ -26,10 +26,16 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--port", type=int, default=8014, help="gunicorn's port on 127.0.0.1")
         parser.add_argument("--output", default="bench-results.json")
+        parser.add_argument(
+            "--only",
+            default="",
+            help="comma-separated measurements to run, by name (tally, stats_api, dashboard, scorecard_save, …); "
+            "the results are printed, not written to the results files",
+        )
         parser.add_argument("--child", help="(internal) run one measured part in this process")
         parser.add_argument("--child-args", default="{}", help="(internal) its arguments as JSON")
 
-    def handle(self, *args, scale, seed, port, output, child, child_args, **options):
+    def handle(self, *args, scale, seed, port, output, only, child, child_args, **options):
         if child:
             children = {name: f for module in bench_modules() for name, f in getattr(module, "CHILDREN", {}).items()}
             result = children[child](**json.loads(child_args))
@@ -53,12 +59,16 @@ class Command(BaseCommand):
         with override_settings(ROOT_URLCONF="villages.bench_site.urls"):
             for module in bench_modules():
                 for measure in getattr(module, "MEASURES", []):
+                    if only and measure.__name__.removeprefix("measure_") not in only.split(","):
+                        continue
                     step = time.monotonic()
                     for result in measure(run):
                         results.append(result)
                         self.stdout.write(f"  {result.key}: {result.value} ({result.detail})")
                     self.stdout.write(f"  ({measure.__module__}.{measure.__name__}: {time.monotonic() - step:.1f} s)")
         self._table(results)
+        if only:  # a partial run is for a developer's eyes: the results files keep the last whole run
+            return
         document = {
             "scale": scale,
             "seed": seed,

@@ -1,0 +1,101 @@
+"""What a request reads first is cached between requests (a user's scopes, an API token with its user, a
+division's chain of ancestors), and every change to it shows on the very next request (issue 9)."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from villages.models import UserScope
+from villages.services import api_token_create, api_token_revoke
+from villages.snapshots import tally_county
+
+STATS = reverse("stats-metric", args=["villages.cadres_in_office"])
+
+
+def _api(user):
+    token, raw = api_token_create(user=user)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    return token, api
+
+
+def _tables(api, url, **params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.get(url, params)
+    return response, " ".join(q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_repeated_statistics_request_reads_nothing_from_the_database(tree):
+    tally_county(county_code="411103000000", period="2026")
+    _token, api = _api(tree.users.api)
+    params = {"division": "411103000000", "period": "2026"}
+    assert api.get(STATS, params).status_code == 200
+    api.get(STATS, params)  # the first use records when the token was used
+    response, sql = _tables(api, STATS, **params)
+    assert response.status_code == 200 and response.json()["division"]["numerator"] == 4
+    assert sql == ""
+
+
+def test_a_revoked_token_is_refused_on_the_next_request(tree):
+    token, api = _api(tree.users.api)
+    for _ in range(2):
+        assert api.get(reverse("division-list")).status_code == 200
+    api_token_revoke(token=token)
+    assert api.get(reverse("division-list")).status_code == 401
+
+
+def test_a_deactivated_users_token_is_refused_on_the_next_request(tree):
+    _token, api = _api(tree.users.api)
+    for _ in range(2):
+        assert api.get(reverse("division-list")).status_code == 200
+    tree.users.api.is_active = False
+    tree.users.api.save()
+    assert api.get(reverse("division-list")).status_code == 401
+
+
+def test_a_removed_scope_answers_404_on_the_next_request(client, tree):
+    client.force_login(tree.users.county)
+    page = reverse("villages:division", args=["411103000000"])
+    _token, api = _api(tree.users.county)
+    params = {"division": "411103000000", "period": "2026"}
+    for _ in range(2):
+        assert client.get(page).status_code == 200
+        assert api.get(STATS, params).status_code == 200
+    scope = UserScope.objects.get(user=tree.users.county)
+    scope.division = tree.wj  # now an official of the other county
+    scope.save()
+    assert client.get(page).status_code == 404
+    assert api.get(STATS, params).status_code == 404
+
+
+def test_a_scope_added_shows_on_the_next_request(client, tree):
+    client.force_login(tree.users.township)
+    page = reverse("villages:division", args=[tree.liangzhuang.code])
+    elsewhere = reverse("villages:division", args=["411103102000"])  # 商桥镇, the other township
+    assert client.get(page).status_code == 200
+    assert client.get(elsewhere).status_code == 404
+    UserScope.objects.create(user=tree.users.township, division=tree.shangqiao, role="township_staff")
+    assert client.get(elsewhere).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_renamed_township_shows_in_its_villages_breadcrumbs(client, tree):
+    # Cached pages move with the county's data version, which a commit moves: hence a transactional test.
+    client.force_login(tree.users.county)
+    page = reverse("villages:division", args=[tree.liangzhuang.code])
+    assert "裴城镇" in client.get(page).content.decode()
+    tree.peicheng.name = "裴城新镇"
+    tree.peicheng.save()
+    assert "裴城新镇" in client.get(page).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scope_removed_in_a_committed_transaction_is_gone_for_other_requests(client, tree):
+    client.force_login(tree.users.county)
+    page = reverse("villages:division", args=["411103000000"])
+    assert client.get(page).status_code == 200
+    with transaction.atomic():
+        UserScope.objects.filter(user=tree.users.county).delete()
+    assert client.get(page).status_code == 404
