@@ -1,4 +1,4 @@
-"""Spreadsheets: streaming .xlsx export with formula-injection guarding, and a guarded, streaming reader.
+"""Spreadsheets: streaming .xlsx export with formula-injection guarding, and a guarded, fast reader.
 
 The column headers of the ledgers are a file format agreed with the counties, so they are Chinese data here,
 not translatable interface text.
@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -102,38 +103,41 @@ def refuse_zip_bomb(file) -> None:
 
 
 def read_rows(file, columns: dict[str, str], required: Iterable[str]) -> Iterator[tuple[int, dict]]:
-    """Yield (row number, {key: value}) from the first sheet, streaming; headers are matched by name.
+    """Yield (row number, {key: value}) from the first sheet; headers are matched by name.
 
-    ``columns`` maps a header to a key; ``required`` lists the headers that must be present.
+    ``columns`` maps a header to a key; ``required`` lists the headers that must be present. The sheet is read
+    with calamine (compiled; several times faster than openpyxl on a roll of 100,000 households), after
+    ``check_upload`` has bounded its size.
     """
     check_upload(file)
     try:
-        wb = load_workbook(file, read_only=True, data_only=True)
+        file.seek(0)
+        book = CalamineWorkbook.from_filelike(file)
+        rows = iter(book.get_sheet_by_index(0).iter_rows())
     except Exception:
         raise ValidationError(_("This is not a valid .xlsx file."), code="type") from None
-    try:
-        ws = wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise ValidationError(_("The sheet is empty."), code="empty")
-        names = [str(h).strip() if h is not None else "" for h in header]
-        missing = [h for h in required if h not in names]
-        if missing:
-            raise ValidationError(_("Missing columns: %(cols)s") % {"cols": "、".join(missing)}, code="columns")
-        index = {columns[n]: i for i, n in enumerate(names) if n in columns}
-        for number, row in enumerate(rows, start=2):
-            if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                continue
-            yield number, {key: _clean(row[i]) if i < len(row) else None for key, i in index.items()}
-    finally:
-        wb.close()
+    header = next(rows, None)
+    if header is None:
+        raise ValidationError(_("The sheet is empty."), code="empty")
+    names = [str(h).strip() if h is not None else "" for h in header]
+    missing = [h for h in required if h not in names]
+    if missing:
+        raise ValidationError(_("Missing columns: %(cols)s") % {"cols": "、".join(missing)}, code="columns")
+    index = {columns[n]: i for i, n in enumerate(names) if n in columns}
+    for number, row in enumerate(rows, start=2):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            continue
+        yield number, {key: _clean(row[i]) if i < len(row) else None for key, i in index.items()}
 
 
 def _clean(value):
+    """A cell's value as the forms expect it: text stripped (None if blank), whole numbers as int (the sheet
+    stores every number as a float), date-times as dates."""
     if isinstance(value, str):
         value = value.strip()
         return value or None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, datetime.datetime):
         return value.date()
     return value
