@@ -172,3 +172,88 @@ def test_a_change_in_the_embedded_set_up_waits_for_manage_py_tally(tree, setting
     assert callbacks == []  # nothing published: a save never waits for a tally
     assert Period.current_year().key in {r.period for r in requests}
     assert all(r.done_at is None for r in requests)
+
+
+# --- only what changed is written ------------------------------------------------------------------------------
+
+
+def _ids(county_prefix="411103", period="2026"):
+    rows = Snapshot.objects.filter(division_code__startswith=county_prefix, period=period)
+    return {
+        (code, metric): (pk, run)
+        for pk, code, metric, run in rows.values_list("pk", "division_code", "metric", "run_id")
+    }
+
+
+def test_a_repeated_tally_rewrites_no_unchanged_row(tree, django_assert_max_num_queries):
+    first_run = tally_county(county_code="411103000000", period="2026")
+    before, rows = _ids(), _rows()
+    with django_assert_max_num_queries(200) as captured:
+        second_run = tally_county(county_code="411103000000", period="2026")
+    assert _ids() == before  # same ids: not deleted and inserted again
+    assert {run for _pk, run in before.values()} == {first_run.pk}  # the run that computed each figure
+    assert _rows() == rows and second_run.rows_written == len(rows)
+    writes = [q["sql"] for q in captured if q["sql"].lstrip().upper().startswith(("DELETE", "COPY", "INSERT"))]
+    assert all("villages_snapshot" not in sql for sql in writes), writes
+
+
+def test_a_changed_figure_is_replaced_and_the_rest_kept(tree):
+    first_run = tally_county(county_code="411103000000", period="2026")
+    before = _ids()
+    Post.objects.filter(pk=tree.member.pk).update(end_date=datetime.date(2024, 1, 1))  # 梁庄村 loses a cadre
+    second_run = tally_county(county_code="411103000000", period="2026")
+    after = _ids()
+    assert after.keys() == before.keys()
+    changed = {k for k in after if after[k] != before[k]}
+    assert changed == {
+        ("411103103201", "villages.cadres_in_office"),
+        ("411103103000", "villages.cadres_in_office"),
+        ("411103000000", "villages.cadres_in_office"),
+    }
+    assert {after[k][1] for k in changed} == {second_run.pk}
+    assert {after[k][1] for k in after.keys() - changed} == {first_run.pk}
+    assert _figure("411103103201", "villages.cadres_in_office") == (1, None)
+    assert _figure("411103000000", "villages.cadres_in_office") == (3, None)
+
+
+def test_rows_no_longer_computed_are_deleted(tree):
+    run = tally_county(county_code="411103000000", period="2026")
+    stray = Snapshot.objects.create(
+        division=tree.liangzhuang, division_code=tree.liangzhuang.code, period="2026", metric="zz.retired",
+        numerator=1, run=run,
+    )  # fmt: skip
+    other_period = Snapshot.objects.create(
+        division=tree.liangzhuang, division_code=tree.liangzhuang.code, period="2025", metric="zz.retired",
+        numerator=1, run=run,
+    )  # fmt: skip
+    tally_county(county_code="411103000000", period="2026")
+    assert not Snapshot.objects.filter(pk=stray.pk).exists()
+    assert Snapshot.objects.filter(pk=other_period.pk).exists()  # another period is not this tally's
+
+
+def test_rows_computed_under_other_rules_are_rewritten(tree):
+    first_run = tally_county(county_code="411103000000", period="2026")
+    rows = _rows()
+    TallyRun.objects.filter(pk=first_run.pk).update(rule_version="2025.9")
+    second_run = tally_county(county_code="411103000000", period="2026")
+    assert {run for _pk, run in _ids().values()} == {second_run.pk}
+    assert _rows() == rows
+
+
+def test_inputs_are_compared_with_their_types(tree, monkeypatch):
+    """1, 1.0 and true are different inputs: a change of type rewrites the row."""
+    kinds = iter([1, 1, 1.0, True])
+
+    def typed(county, period):
+        return {county.code: Figure(1, None, {"x": next(kinds)})}
+
+    registry = {**metrics.registry(), "zz.typed": metrics.Metric("zz.typed", "x", "x", "count", typed)}
+    monkeypatch.setattr("villages.snapshots.registry", lambda: registry)
+    seen = []
+    for _ in range(4):
+        tally_county(county_code="411103000000", period="2026")
+        row = Snapshot.objects.get(division_code="411103000000", metric="zz.typed", period="2026")
+        seen.append((row.pk, row.inputs["x"]))
+    assert seen[1][0] == seen[0][0]  # 1 then 1: kept
+    assert seen[2][0] != seen[1][0] and isinstance(seen[2][1], float)
+    assert seen[3][0] != seen[2][0] and seen[3][1] is True
