@@ -4,10 +4,12 @@ import datetime
 import pytest
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.test.utils import CaptureQueriesContext
 
 from villages import metrics
 from villages.metrics import Figure, Period
-from villages.models import Post, Snapshot, TallyRequest, TallyRun
+from villages.models import Cadre, Post, Snapshot, TallyRequest, TallyRun
 from villages.snapshots import recompute_after_change, request_recompute, tally_county
 
 
@@ -128,6 +130,31 @@ def test_a_tally_answers_the_requests_made_before_it(tree):
 def test_figures_keep_their_inputs():
     grouped = {"411103000000": {"a": 3, "b": 4, "note": "x"}}
     assert metrics.figures(grouped, "a", "b", inputs=["note"]) == {"411103000000": Figure(3, 4, {"note": "x"})}
+
+
+def test_a_rollup_runs_one_statement_per_level_with_its_prefix_length(tree):
+    """Compiled once, run three times: each statement gets its own level's length, and the ORM's conversions."""
+    county = tree.yc
+    aggregates = {"n": Count("pk"), "s": Sum("pk"), "h": Sum("division__households")}
+    with CaptureQueriesContext(connection) as captured:
+        grouped = metrics.rollup(Cadre.objects.all(), "division__code", county, **aggregates)
+    assert len(captured) == 3
+    assert [q["sql"].count("SUBSTRING") for q in captured] == [1, 1, 1]
+    assert [f", {n})" in q["sql"] for q, n in zip(captured, (6, 9, 12), strict=True)] == [True, True, True]
+    assert grouped["411103000000"]["n"] == Cadre.objects.filter(division__code__startswith="411103").count()
+    # The same values, of the same types, as a queryset per level gives.
+    by_queryset = metrics._rollup_by_level(
+        Cadre.objects.filter(division__code__startswith="411103"), "division__code", aggregates
+    )
+    assert grouped == by_queryset
+
+    def types(found):
+        return {code: {k: type(v) for k, v in row.items()} for code, row in found.items()}
+
+    assert types(grouped) == types(by_queryset)
+    assert set(grouped) >= {"411103000000", "411103103000", "411103103201"}
+    assert metrics.rollup(Cadre.objects.none(), "division__code", county, n=Count("pk")) == {}
+    assert metrics.rollup(Cadre.objects.filter(pk__in=[]), "division__code", county, n=Count("pk")) == {}
 
 
 @pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs the real broker (REDIS_URL)")
