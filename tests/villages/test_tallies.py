@@ -139,7 +139,6 @@ def test_a_rollup_runs_one_statement_per_level_with_its_prefix_length(tree):
     with CaptureQueriesContext(connection) as captured:
         grouped = metrics.rollup(Cadre.objects.all(), "division__code", county, **aggregates)
     assert len(captured) == 3
-    assert [q["sql"].count("SUBSTRING") for q in captured] == [1, 1, 1]
     assert [f", {n})" in q["sql"] for q, n in zip(captured, (6, 9, 12), strict=True)] == [True, True, True]
     assert grouped["411103000000"]["n"] == Cadre.objects.filter(division__code__startswith="411103").count()
     # The same values, of the same types, as a queryset per level gives.
