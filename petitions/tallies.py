@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from villages.choices import LEVEL_PREFIX_LENGTH
-from villages.metrics import Period, figures, metric, rollup
+from villages.metrics import Period, figures, memo, metric, rollup
 from villages.models import Division
 
 from .choices import Channel, DisputeStatus, Kind, Satisfaction
@@ -267,7 +267,11 @@ def _rate_metric(key: str):
         if SOURCE[key] == "place":
             rows, field, rules = _place_rows(county.prefix, window), "division__code", _place_rules(window, _today())
         elif SOURCE[key] == "credited":
-            satisfied, _basic = satisfied_q(county)
+            memo_key = ("petitions.satisfied_q", county.pk)
+            run = memo()
+            if memo_key not in run:  # the county's rule, read once per tally run
+                run[memo_key] = satisfied_q(county)
+            satisfied, _basic = run[memo_key]
             rows, field, rules = _credited_rows(county.prefix, window), "first_unit__code", _credited_rules(satisfied)
         else:
             rows, field, rules = _dispute_rows(county.prefix, window), "division__code", _dispute_rules()

@@ -33,9 +33,20 @@ def campaign_list(*, county_code=None, ids=None) -> list[CampaignInfo]:
 
 
 def _campaign(county, period) -> Campaign | None:
-    if period.kind == "campaign":
-        return Campaign.objects.filter(division=county, pk=period.campaign_id).first()
-    return Campaign.objects.filter(division=county, start_date__lt=period.end).order_by("-start_date", "-pk").first()
+    """The campaign a period reads; looked up once per tally run (the run's memo), not once per metric."""
+    key = ("reviews.campaign", county.pk, period.key)
+    cache = memo()
+    if key not in cache:
+        if period.kind == "campaign":
+            found = Campaign.objects.filter(division=county, pk=period.campaign_id).first()
+        else:
+            found = (
+                Campaign.objects.filter(division=county, start_date__lt=period.end)
+                .order_by("-start_date", "-pk")
+                .first()
+            )
+        cache[key] = found
+    return cache[key]
 
 
 @metric(

@@ -1,16 +1,18 @@
 """Writing many rows fast: PostgreSQL ``COPY … FROM STDIN`` of plain values, no model instance per row needed
 and no per-value preparation (other databases get plain multi-row INSERTs).
 
-Used where a set of rows is replaced at once (the tallies' snapshots and star proposals) and by the benchmark's
-data generator. The values must already be what the columns hold; the table's constraints still check them.
+Used where a set of rows is replaced at once (the tallies' snapshots and star proposals, through
+``replace_rows``: only the rows that changed are written) and by the benchmark's data generator. The values must
+already be what the columns hold; the table's constraints still check them.
 """
 
 import datetime
 import io
 import json
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, models
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -124,3 +126,103 @@ def insert_instances(model, objs, *, batch_size: int = 2000) -> int:
         for obj in objs:
             copier.add([getattr(obj, f.attname) for f in fields])
     return copier.written
+
+
+class Replaced(NamedTuple):
+    kept: int  # rows already there and equal: left alone
+    deleted: int  # rows gone or changed: deleted
+    written: int  # rows new or changed: inserted
+
+
+_EMPTY_JSON = {"{}", "[]"}
+
+
+def _json_text(value, *, stored: bool) -> str:
+    """A JSON value as canonical text, from the value or (``stored``) from the database's text of it: types matter
+    (1, 1.0 and true are different figures), key order does not. Empty objects and arrays (most rows) take no
+    parsing."""
+    if stored and isinstance(value, str | bytes):
+        if value in _EMPTY_JSON:
+            return "{}" if value == "{}" else "[]"
+        value = json.loads(value)
+    elif value == {}:
+        return "{}"
+    return json.dumps(value, sort_keys=True)
+
+
+def replace_rows(queryset, rows, *, key: tuple[str, ...], compare: tuple[str, ...], keep=None) -> Replaced:
+    """Make the set of rows ``queryset`` selects equal to ``rows``, writing only the difference.
+
+    ``rows`` are objects with the model's column attributes (``division_id``, …; named tuples or unsaved
+    instances), unique by the ``key`` attributes. The existing rows are read in one query (their key, the
+    ``compare`` attributes and, if ``keep`` is given, whether they match that ``Q`` — a row that does not is
+    rewritten even when equal, e.g. one computed under older rules); those gone from ``rows`` or different in a
+    ``compare`` attribute are deleted in one statement, and the new and different rows are inserted with
+    ``insert_instances``. A row equal to the new one keeps its id and every column not compared (``run_id``,
+    say). Deletes are plain SQL: no model signals (the caller says what changed, if anyone needs to know).
+    Run it inside the caller's transaction, with whatever lock keeps two writers of the set apart.
+    """
+    rows = list(rows)
+    model = queryset.model
+    meta = model._meta
+    names = (*key, *compare)
+    fields = [meta.get_field(n) for n in names]
+    attnames = [f.attname for f in fields]
+    is_json = [isinstance(f, models.JSONField) for f in fields]
+    qs = queryset.order_by()
+    columns = ["pk", *attnames]
+    if keep is not None:
+        qs = qs.annotate(_keep=models.ExpressionWrapper(keep, output_field=models.BooleanField()))
+        columns.append("_keep")
+    sql, params = qs.values_list(*columns).query.sql_with_params()
+    nk = len(key)
+    json_at = [i for i, j in enumerate(is_json[nk:]) if j]
+
+    def comparable(values, stored: bool) -> tuple:
+        if not json_at:
+            return tuple(values)
+        values = list(values)
+        for i in json_at:
+            values[i] = _json_text(values[i], stored=stored)
+        return tuple(values)
+
+    existing: dict[tuple, tuple[int, tuple]] = {}
+    stale: list[int] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)  # raw rows: no model instances, no converters
+        for found in cursor.fetchall():
+            values = found[1 : 1 + len(names)]
+            if keep is not None and not found[-1]:
+                stale.append(found[0])
+                continue
+            existing[values[:nk]] = (found[0], comparable(values[nk:], True))
+    new = []
+    for row in rows:
+        values = tuple(getattr(row, a) for a in attnames)
+        old = existing.pop(values[:nk], None)
+        if old is not None and old[1] == comparable(values[nk:], False):
+            continue
+        if old is not None:
+            stale.append(old[0])
+        new.append(row)
+    stale.extend(pk for pk, _values in existing.values())  # vanished
+    delete_ids(model, stale)
+    written = insert_instances(model, new) if new else 0
+    return Replaced(kept=len(rows) - len(new), deleted=len(stale), written=written)
+
+
+def delete_ids(model, ids, *, chunk: int = 10_000) -> None:
+    """Delete rows by id in plain SQL (a statement per ``chunk`` ids): no collector, no signals."""
+    if not ids:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), chunk):
+            part = list(ids[start : start + chunk])
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DELETE FROM {table} WHERE {pk} = ANY(%s)", [part])  # noqa: S608
+            else:
+                for small in range(0, len(part), 500):  # SQLite's limit on host parameters
+                    marks = ", ".join(["%s"] * len(part[small : small + 500]))
+                    cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({marks})", part[small : small + 500])  # noqa: S608

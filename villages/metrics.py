@@ -20,7 +20,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Field, QuerySet, Value
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -235,12 +237,59 @@ class Period:
 _LEVELS = ((Level.COUNTY, 6), (Level.TOWNSHIP, 9), (Level.VILLAGE, 12))
 
 
+class _Length:
+    """Stands for the code prefix length in a rollup's compiled statement, found among its parameters by identity."""
+
+
 def rollup(queryset: QuerySet, code_field: str, county, **aggregates) -> dict[str, dict]:
     """Aggregate a queryset for the county, each township and each village: one GROUP BY query per level.
 
-    Returns ``{12-digit code: {aggregate name: value}}``; divisions with no rows are absent.
+    Returns ``{12-digit code: {aggregate name: value}}``; divisions with no rows are absent. The statement is
+    built and compiled once and run for each level with that level's prefix length as its parameter (the ORM's
+    converters applied to the rows as a queryset would).
     """
     rows_in_county = queryset.filter(**{f"{code_field}__startswith": county.prefix})
+    length = _Length()
+    grouped = (
+        rows_in_county.annotate(_code=Substr(code_field, 1, Value(length, output_field=Field())))
+        .values("_code")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    query = grouped.query
+    compiler = query.get_compiler(using=grouped.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return {}
+    slots = [i for i, p in enumerate(params) if p is length]
+    if not slots:  # not expected; each level then builds its own statement
+        return _rollup_by_level(rows_in_county, code_field, aggregates)
+    converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+    names = list(query.selected) if query.selected else [*query.values_select, *query.annotation_select]
+    at = names.index("_code")
+    result: dict[str, dict] = {}
+    with connections[grouped.db].cursor() as cursor:
+        for _level, n in _LEVELS:
+            level_params = list(params)  # a list each: a query log keeps what it was given
+            for i in slots:
+                level_params[i] = n
+            cursor.execute(sql, level_params)
+            rows = cursor.fetchall()
+            if converters:
+                rows = compiler.apply_converters(rows, converters)
+            for row in rows:
+                code = row[at]
+                # Rows attached above this level (a township's own cases) are counted at their own level only.
+                if n > 6 and code[n - 3 :] == "000":
+                    continue
+                result[code.ljust(12, "0")] = {
+                    name: value for name, value in zip(names, row, strict=True) if name != "_code"
+                }
+    return result
+
+
+def _rollup_by_level(rows_in_county: QuerySet, code_field: str, aggregates: dict) -> dict[str, dict]:
     result: dict[str, dict] = {}
     for _level, length in _LEVELS:
         grouped = (
@@ -251,7 +300,6 @@ def rollup(queryset: QuerySet, code_field: str, county, **aggregates) -> dict[st
         )
         for row in grouped:
             code = row.pop("_code")
-            # Rows attached above this level (a township's own cases) are counted at their own level only.
             if length > 6 and code[length - 3 :] == "000":
                 continue
             result[code.ljust(12, "0")] = row

@@ -467,10 +467,13 @@ class Snapshot(models.Model):
     """A figure for one division, period and metric, as numerator and denominator (never a bare percentage).
 
     A tally replaces all rows of one county and period in one transaction, so readers see the old set or the
-    new one, never a mix.
+    new one, never a mix; it writes only the rows whose figures changed (``villages.bulk.replace_rows``).
     """
 
-    division = models.ForeignKey(Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique (division, period, metric) index starts with it.
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     # The code again, so scope filters and drill-downs need no join.
     division_code = models.CharField(_("division code"), max_length=12)
     period = models.CharField(_("period"), max_length=7)
@@ -478,7 +481,9 @@ class Snapshot(models.Model):
     numerator = models.BigIntegerField(_("numerator"))
     denominator = models.BigIntegerField(_("denominator"), null=True, blank=True)
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
-    run = models.ForeignKey(TallyRun, verbose_name=_("tally run"), on_delete=models.CASCADE, related_name="snapshots")
+    # The run that computed the figure as it stands: a later tally that finds it unchanged leaves the row alone, so
+    # an older run may still own current rows and cannot be deleted.
+    run = models.ForeignKey(TallyRun, verbose_name=_("tally run"), on_delete=models.PROTECT, related_name="snapshots")
 
     objects = SnapshotQuerySet.as_manager()
 
@@ -578,14 +583,18 @@ class StarProposalQuerySet(ScopedQuerySet):
 class StarProposal(models.Model):
     """What the platform's own data says of one star for one village and year, with the reason for it."""
 
-    division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (division, year, star type) index starts with it.
+    division = models.ForeignKey(
+        Division, verbose_name=_("village"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     star_type = models.ForeignKey(StarType, verbose_name=_("star"), on_delete=models.PROTECT, related_name="+")
     earned = models.BooleanField(_("earned"))
     reasons = models.JSONField(_("reasons"), default=list)
     summary = models.TextField(_("summary"))
     rule_version = models.CharField(_("rule version"), max_length=20)
-    run = models.ForeignKey(TallyRun, verbose_name=_("tally run"), on_delete=models.CASCADE, related_name="+")
+    # The run that proposed it as it stands (an unchanged proposal is not rewritten): see Snapshot.run.
+    run = models.ForeignKey(TallyRun, verbose_name=_("tally run"), on_delete=models.PROTECT, related_name="+")
 
     objects = StarProposalQuerySet.as_manager()
 

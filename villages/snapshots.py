@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import stars
-from .bulk import insert_instances
+from .bulk import replace_rows
 from .choices import Level
 from .metrics import RULE_VERSION, Figure, Period, registry, run_memo
 from .models import Division, Snapshot, TallyRequest, TallyRun
@@ -48,9 +48,15 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             Division.objects.select_for_update(no_key=True).filter(pk=county.pk).first()
             with run_memo():
                 rows = _compute(county, parsed, run)
-            Snapshot.objects.filter(division_code__startswith=county.prefix, period=parsed.key).delete()
-            # COPY on PostgreSQL: a county's few thousand rows are written in a few milliseconds.
-            insert_instances(Snapshot, rows)
+            # Only the figures that changed are written (deleted, then COPYed on PostgreSQL); an unchanged row keeps
+            # the id of the run that computed it, unless that run was under other rules.
+            replace_rows(
+                Snapshot.objects.filter(division_code__startswith=county.prefix, period=parsed.key),
+                rows,
+                key=("division", "metric"),
+                compare=("division_code", "numerator", "denominator", "inputs"),
+                keep=Q(run__rule_version=RULE_VERSION),
+            )
             if parsed.is_year:
                 year = parsed.start.year
                 stars.replace_proposals(

@@ -15,7 +15,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .bulk import insert_instances
+from .bulk import replace_rows
 from .choices import (
     LEVEL_PREFIX_LENGTH,
     Comparison,
@@ -126,8 +126,14 @@ def propose(*, county: Division, year: int, rows: list[Snapshot], run: TallyRun)
 
 
 def replace_proposals(*, county: Division, year: int, proposals: list[StarProposal]) -> None:
-    StarProposal.objects.filter(division__code__startswith=county.prefix, year=year).delete()
-    insert_instances(StarProposal, proposals)
+    """The county's proposals for the year become ``proposals``: only those that changed are written (an unchanged
+    one keeps the run that proposed it; its rule version is compared)."""
+    replace_rows(
+        StarProposal.objects.filter(division__code__startswith=county.prefix, year=year),
+        proposals,
+        key=("division", "star_type"),
+        compare=("earned", "reasons", "summary", "rule_version"),
+    )
 
 
 # --- the award flow -------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from villages import stars
 from villages.models import StarAward, StarCondition, StarProposal, StarType
 from villages.snapshots import tally_county
+from villages.stats import data_versions
 
 
 @pytest.fixture
@@ -66,6 +67,30 @@ def test_proposals_are_replaced_not_piled_up(tree, rules):
     assert StarProposal.objects.filter(division__code="411103103201", year=2026).count() == 3
     tally_county(county_code="411103000000", period="2026-05")  # months make no proposals
     assert StarProposal.objects.filter(year=2026).count() == 9
+
+
+def test_a_repeated_tally_rewrites_only_the_proposals_that_changed(tree, rules, django_capture_on_commit_callbacks):
+    first = tally_county(county_code="411103000000", period="2026")
+    before = {(p.division.code, p.star_type.code): (p.pk, p.run_id) for p in StarProposal.objects.all()}
+    assert len(before) == 9 and {run for _pk, run in before.values()} == {first.pk}
+    versions = data_versions("411103000000")
+    with django_capture_on_commit_callbacks(execute=True):
+        tally_county(county_code="411103000000", period="2026")
+    assert {(p.division.code, p.star_type.code): (p.pk, p.run_id) for p in StarProposal.objects.all()} == before
+    county, everywhere = (int(v) for v in data_versions("411103000000").split("."))
+    # Moved once, by the tally; the all-counties version not at all (no per-row signals).
+    assert (county, everywhere) == (int(versions.split(".")[0]) + 1, int(versions.split(".")[1]))
+
+    StarCondition.objects.filter(star_type=rules["team"]).update(threshold=3)  # 梁庄村 has 2 cadres
+    third = tally_county(county_code="411103000000", period="2026")
+    after = {(p.division.code, p.star_type.code): (p.pk, p.run_id, p.earned) for p in StarProposal.objects.all()}
+    assert after.keys() == before.keys()
+    changed = {k for k in after if after[k][:2] != before[k]}
+    # 梁庄村 loses the team star, and with it the capstone; the other villages' reasons name the new threshold.
+    assert ("411103103201", "team") in changed and ("411103103201", "cap") in changed
+    assert ("411103103201", "shoulder") not in changed
+    assert {after[k][1] for k in changed} == {third.pk}
+    assert after[("411103103201", "team")][2] is False and after[("411103103201", "cap")][2] is False
 
 
 def test_the_award_flow_by_role_and_scope(tree, rules):

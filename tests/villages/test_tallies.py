@@ -1,12 +1,15 @@
+import dataclasses
 import datetime
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.test.utils import CaptureQueriesContext
 
 from villages import metrics
 from villages.metrics import Figure, Period
-from villages.models import Post, Snapshot, TallyRequest, TallyRun
+from villages.models import Cadre, Post, Snapshot, TallyRequest, TallyRun
 from villages.snapshots import recompute_after_change, request_recompute, tally_county
 
 
@@ -129,6 +132,30 @@ def test_figures_keep_their_inputs():
     assert metrics.figures(grouped, "a", "b", inputs=["note"]) == {"411103000000": Figure(3, 4, {"note": "x"})}
 
 
+def test_a_rollup_runs_one_statement_per_level_with_its_prefix_length(tree):
+    """Compiled once, run three times: each statement gets its own level's length, and the ORM's conversions."""
+    county = tree.yc
+    aggregates = {"n": Count("pk"), "s": Sum("pk"), "h": Sum("division__households")}
+    with CaptureQueriesContext(connection) as captured:
+        grouped = metrics.rollup(Cadre.objects.all(), "division__code", county, **aggregates)
+    assert len(captured) == 3
+    assert [f", {n})" in q["sql"] for q, n in zip(captured, (6, 9, 12), strict=True)] == [True, True, True]
+    assert grouped["411103000000"]["n"] == Cadre.objects.filter(division__code__startswith="411103").count()
+    # The same values, of the same types, as a queryset per level gives.
+    by_queryset = metrics._rollup_by_level(
+        Cadre.objects.filter(division__code__startswith="411103"), "division__code", aggregates
+    )
+    assert grouped == by_queryset
+
+    def types(found):
+        return {code: {k: type(v) for k, v in row.items()} for code, row in found.items()}
+
+    assert types(grouped) == types(by_queryset)
+    assert set(grouped) >= {"411103000000", "411103103000", "411103103201"}
+    assert metrics.rollup(Cadre.objects.none(), "division__code", county, n=Count("pk")) == {}
+    assert metrics.rollup(Cadre.objects.filter(pk__in=[]), "division__code", county, n=Count("pk")) == {}
+
+
 @pytest.mark.skipif(not settings.CELERY_BROKER_URL.startswith("redis"), reason="needs the real broker (REDIS_URL)")
 def test_many_changes_in_a_minute_give_one_run_per_period(tree, django_capture_on_commit_callbacks):
     """Five saves, each committed on its own: the first queues its county's runs a minute ahead, the others
@@ -172,3 +199,112 @@ def test_a_change_in_the_embedded_set_up_waits_for_manage_py_tally(tree, setting
     assert callbacks == []  # nothing published: a save never waits for a tally
     assert Period.current_year().key in {r.period for r in requests}
     assert all(r.done_at is None for r in requests)
+
+
+# --- only what changed is written ------------------------------------------------------------------------------
+
+
+def _ids(county_prefix="411103", period="2026"):
+    rows = Snapshot.objects.filter(division_code__startswith=county_prefix, period=period)
+    return {
+        (code, metric): (pk, run)
+        for pk, code, metric, run in rows.values_list("pk", "division_code", "metric", "run_id")
+    }
+
+
+def test_a_repeated_tally_rewrites_no_unchanged_row(tree, monkeypatch):
+    first_run = tally_county(county_code="411103000000", period="2026")
+    before, rows = _ids(), _rows()
+    # The tally's own statements, apart from the metrics' (those depend on which apps are installed).
+    inside, own = [False], []
+
+    def flagged(compute):
+        def run(*args, **kwargs):
+            inside[0] = True
+            try:
+                return compute(*args, **kwargs)
+            finally:
+                inside[0] = False
+
+        return run
+
+    wrapped = {k: dataclasses.replace(m, compute=flagged(m.compute)) for k, m in metrics.registry().items()}
+    monkeypatch.setattr("villages.snapshots.registry", lambda: wrapped)
+
+    def record(execute, sql, params, many, context):
+        if not inside[0]:
+            own.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        second_run = tally_county(county_code="411103000000", period="2026")
+    assert _ids() == before  # same ids: not deleted and inserted again
+    assert {run for _pk, run in before.values()} == {first_run.pk}  # the run that computed each figure
+    assert _rows() == rows and second_run.rows_written == len(rows)
+    writes = [sql for sql in own if sql.lstrip().upper().startswith(("DELETE", "COPY", "INSERT", "UPDATE"))]
+    assert not [sql for sql in writes if "villages_snapshot" in sql or "villages_starproposal" in sql], writes
+    # The county, the run, its requests, a savepoint, the lock, the divisions, the existing rows, the star rules (2
+    # statements), the villages, the existing proposals, the run's end, the release: whatever the county's size.
+    assert len(own) <= 13, "\n".join(own)
+
+
+def test_a_changed_figure_is_replaced_and_the_rest_kept(tree):
+    first_run = tally_county(county_code="411103000000", period="2026")
+    before = _ids()
+    Post.objects.filter(pk=tree.member.pk).update(end_date=datetime.date(2024, 1, 1))  # 梁庄村 loses a cadre
+    second_run = tally_county(county_code="411103000000", period="2026")
+    after = _ids()
+    assert after.keys() == before.keys()
+    changed = {k for k in after if after[k] != before[k]}
+    assert changed == {
+        ("411103103201", "villages.cadres_in_office"),
+        ("411103103000", "villages.cadres_in_office"),
+        ("411103000000", "villages.cadres_in_office"),
+    }
+    assert {after[k][1] for k in changed} == {second_run.pk}
+    assert {after[k][1] for k in after.keys() - changed} == {first_run.pk}
+    assert _figure("411103103201", "villages.cadres_in_office") == (1, None)
+    assert _figure("411103000000", "villages.cadres_in_office") == (3, None)
+
+
+def test_rows_no_longer_computed_are_deleted(tree):
+    run = tally_county(county_code="411103000000", period="2026")
+    stray = Snapshot.objects.create(
+        division=tree.liangzhuang, division_code=tree.liangzhuang.code, period="2026", metric="zz.retired",
+        numerator=1, run=run,
+    )  # fmt: skip
+    other_period = Snapshot.objects.create(
+        division=tree.liangzhuang, division_code=tree.liangzhuang.code, period="2025", metric="zz.retired",
+        numerator=1, run=run,
+    )  # fmt: skip
+    tally_county(county_code="411103000000", period="2026")
+    assert not Snapshot.objects.filter(pk=stray.pk).exists()
+    assert Snapshot.objects.filter(pk=other_period.pk).exists()  # another period is not this tally's
+
+
+def test_rows_computed_under_other_rules_are_rewritten(tree):
+    first_run = tally_county(county_code="411103000000", period="2026")
+    rows = _rows()
+    TallyRun.objects.filter(pk=first_run.pk).update(rule_version="2025.9")
+    second_run = tally_county(county_code="411103000000", period="2026")
+    assert {run for _pk, run in _ids().values()} == {second_run.pk}
+    assert _rows() == rows
+
+
+def test_inputs_are_compared_with_their_types(tree, monkeypatch):
+    """1, 1.0 and true are different inputs: a change of type rewrites the row."""
+    kinds = iter([1, 1, 1.0, True])
+
+    def typed(county, period):
+        return {county.code: Figure(1, None, {"x": next(kinds)})}
+
+    registry = {**metrics.registry(), "zz.typed": metrics.Metric("zz.typed", "x", "x", "count", typed)}
+    monkeypatch.setattr("villages.snapshots.registry", lambda: registry)
+    seen = []
+    for _ in range(4):
+        tally_county(county_code="411103000000", period="2026")
+        row = Snapshot.objects.get(division_code="411103000000", metric="zz.typed", period="2026")
+        seen.append((row.pk, row.inputs["x"]))
+    assert seen[1][0] == seen[0][0]  # 1 then 1: kept
+    assert seen[2][0] != seen[1][0] and isinstance(seen[2][1], float)
+    assert seen[3][0] != seen[2][0] and seen[3][1] is True
