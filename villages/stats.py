@@ -26,6 +26,8 @@ def county_code_of(code: str) -> str:
 def publish_version(run: TallyRun) -> None:
     cache.set(_VERSION_KEY.format(county=run.county.code, period=run.period), run.pk, _TTL)
     bump_data_version(run.county.code)
+    # Pages above a county (a city's, the province's) sum their counties' snapshots: they move with any tally.
+    bump_data_version(_TALLIES)
 
 
 def snapshot_version(county_code: str, period: str) -> int | None:
@@ -50,6 +52,7 @@ def snapshot_version(county_code: str, period: str) -> int | None:
 _NOT_DATA = {"snapshot", "tallyrun", "tallyrequest", "idempotencyrecord", "personaldataaccess"}
 DATA_APPS = {"villages", "reviews", "grids", "petitions"}
 _ALL = "*"  # the version every page depends on: moved by writes whose county is not known
+_TALLIES = "tallies"  # moved by every tally: the version of the pages above a county
 
 
 def _version_key(county_code: str) -> str:
@@ -58,12 +61,16 @@ def _version_key(county_code: str) -> str:
 
 
 def version_keys(county_code: str) -> list[str]:
-    """The cache keys of the county's data version and the all-counties one (``versions_of`` reads them)."""
-    return [_version_key(county_code), _version_key(_ALL)]
+    """The cache keys of the county's data version and the all-counties one (``versions_of`` reads them); for
+    a code above a county (a city's or the province's, ``xxxx00…``), also the one every tally moves."""
+    keys = [_version_key(county_code), _version_key(_ALL)]
+    if county_code[4:6] == "00":
+        keys.append(_version_key(_TALLIES))
+    return keys
 
 
 def versions_of(found: dict, keys: list[str]) -> str:
-    return f"{found.get(keys[0], 0)}.{found.get(keys[1], 0)}"
+    return ".".join(str(found.get(key, 0)) for key in keys)
 
 
 def data_versions(county_code: str) -> str:

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from villages.models import UserScope
 from villages.services import api_token_create, api_token_revoke
 from villages.snapshots import tally_county
+from villages.stats import data_versions
 
 STATS = reverse("stats-metric", args=["villages.cadres_in_office"])
 
@@ -99,3 +100,12 @@ def test_a_scope_removed_in_a_committed_transaction_is_gone_for_other_requests(c
     with transaction.atomic():
         UserScope.objects.filter(user=tree.users.county).delete()
     assert client.get(page).status_code == 404
+
+
+def test_a_tally_moves_the_versions_of_the_pages_above_its_county(tree):
+    """A city's or the province's page sums its counties' snapshots: any tally moves its versions, while a
+    county's page moves only with its own county."""
+    city, other_county = data_versions("411100000000"), data_versions("340827000000")
+    tally_county(county_code="411103000000", period="2026")
+    assert data_versions("411100000000") != city
+    assert data_versions("340827000000") == other_county
