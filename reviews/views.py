@@ -72,20 +72,22 @@ def _review(request, pk) -> Review:
     return review
 
 
-def _level(request, pk, level) -> ReviewLevel:
+# What a level's pages show with it; a save needs less (what it does not load is read only if a page shows it).
+_LEVEL_RELATED = (
+    "review__village__parent",
+    "review__campaign__template",
+    "review__campaign__division",
+    "updated_by",
+    "submitted_by",
+)
+_LEVEL_SAVE_RELATED = ("review__village", "review__campaign__template")
+
+
+def _level(request, pk, level, related=_LEVEL_RELATED) -> ReviewLevel:
     """The level with its review, village, campaign and template, in one query, under the same scope rule as the
     review's (the level's own scope field is the review's village)."""
     found = (
-        ReviewLevel.objects.visible_to(request.user)
-        .filter(review_id=pk, level=level)
-        .select_related(
-            "review__village__parent",
-            "review__campaign__template",
-            "review__campaign__division",
-            "updated_by",
-            "submitted_by",
-        )
-        .first()
+        ReviewLevel.objects.visible_to(request.user).filter(review_id=pk, level=level).select_related(*related).first()
     )
     if found is None:
         _review(request, pk)  # 404 or 403 for the review itself, as its own page answers
@@ -527,7 +529,7 @@ def level_detail(request, pk, level):
 @login_required
 @require_POST
 def level_save(request, pk, level):
-    level_obj = _level(request, pk, level)
+    level_obj = _level(request, pk, level, related=_LEVEL_SAVE_RELATED)
     require_role(request.user, level_obj.review.village.code, STAGE_ROLES[level_obj.level])
     rules = template_rules(level_obj.review.campaign.template)
     form = ScorecardForm(request.POST, items=rules.items, vetoes=rules.vetoes, stage=level_obj.level)
