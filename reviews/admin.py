@@ -1,7 +1,10 @@
 """The Django admin, scoped like villages/admin.py. Scores and levels change only through the application (its
 services keep the versioning and the state machine); templates not yet in use can be edited here."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from villages.admin_history import AuditTrailAdmin as SimpleHistoryAdmin
 from villages.scopes import is_unrestricted, scope_q
@@ -21,9 +24,36 @@ from .models import (
 )
 
 
-class TemplatePartAdmin(SimpleHistoryAdmin):
-    """Parts of a template: visible with their template, changeable only while no campaign uses it."""
+class TemplatePartForm(forms.ModelForm):
+    """Refuses a part added to (or moved into) a template that a campaign uses: the scorecards scored against it,
+    and the rules cached from it (reviews.rules), rest on its never changing."""
 
+    def clean(self):
+        cleaned = super().clean()
+        check, element, item = cleaned.get("parent_check"), cleaned.get("element"), cleaned.get("item")
+        found = [
+            cleaned.get("template"),
+            check.template if check else None,
+            element.parent_check.template if element else None,
+            item.template if item else None,
+        ]
+        for template in {t for t in found if t is not None}:
+            if template.in_use:
+                raise ValidationError(
+                    _(
+                        "%(template)s is in use by a campaign, so nothing can be added to it or changed in it. Copy "
+                        "it into a new version instead."
+                    )
+                    % {"template": template},
+                    code="template_in_use",
+                )
+        return cleaned
+
+
+class TemplatePartAdmin(SimpleHistoryAdmin):
+    """Parts of a template: visible with their template, added or changed only while no campaign uses it."""
+
+    form = TemplatePartForm
     template_path = "template"
 
     def get_queryset(self, request):
@@ -48,6 +78,7 @@ class TemplatePartAdmin(SimpleHistoryAdmin):
 
 @admin.register(ScorecardTemplate)
 class ScorecardTemplateAdmin(TemplatePartAdmin):
+    form = forms.ModelForm
     template_path = "pk"
     list_display = ["name", "year", "version", "division", "status"]
     list_filter = ["status", "year"]

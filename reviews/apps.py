@@ -21,3 +21,14 @@ class ReviewsConfig(AppConfig):
     portrait_sections = ["reviews.dashboard.portrait_sections", "reviews.followup.portrait.sections"]
     # What an adjustment acted on, for the committee history (villages.sections.with_adjustment_bases).
     adjustment_bases = "reviews.followup.portrait.adjustment_bases"
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Check, Element, Item, VetoRule
+        from .rules import bump_revision
+
+        # A change to a template's parts moves its revision, which keys its cached rules (reviews.rules).
+        for model in (Check, Element, Item, VetoRule):
+            post_save.connect(bump_revision, sender=model, dispatch_uid=f"reviews.rules.save.{model.__name__}")
+            post_delete.connect(bump_revision, sender=model, dispatch_uid=f"reviews.rules.delete.{model.__name__}")

@@ -86,8 +86,11 @@ class ScorecardTemplate(models.Model):
         related_name="copies",
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Not the edition (``version``): a counter moved by every change to the template's parts, which keys their
+    # cached copy (reviews.rules). Not history either: it says nothing the parts' own history does not.
+    revision = models.PositiveIntegerField(_("revision"), default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["revision"])
     objects = TemplateQuerySet.as_manager()
 
     class Meta:

@@ -20,13 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from villages.bulk import upsert_changed
 from villages.choices import Level
 from villages.models import Division, Post
 from villages.scopes import is_unrestricted, require_role, roles_for
 from villages.snapshots import recompute_after_change
 from villages.stats import data_changed
 
-from . import grading, selectors
+from . import grading
 from .choices import (
     COUNTY_ROLES,
     EDITABLE_STATUSES,
@@ -54,6 +55,7 @@ from .models import (
     VetoRule,
     require_county_role,
 )
+from .rules import template_rules
 from .sampling import draw_sample, sample_sizes
 
 TEMPLATE_FIELDS = ("name", "good_min", "fairly_good_min", "average_min")
@@ -357,15 +359,23 @@ def _validate_onsite(level: ReviewLevel, onsite: Mapping) -> dict:
 
 
 def _level_inputs(level: ReviewLevel):
-    """The template's items and vetoes, and what the level holds now (three queries whatever the item count)."""
+    """The template, its rules (cached per process: ``reviews.rules``) and what the level holds now (one query
+    whatever the item count)."""
     template = level.review.campaign.template
-    items = selectors.template_items(template.pk)
-    vetoes = list(template.vetoes.all())
+    rules = template_rules(template)
     saved = {
-        s.item_id: grading.ScoreInput(score=s.score, passed=s.passed, note=s.note)
-        for s in ItemScore.objects.filter(level=level).only("item_id", "score", "passed", "note")
+        item_id: grading.ScoreInput(score=score, passed=passed, note=note)
+        for item_id, score, passed, note in ItemScore.objects.filter(level=level)
+        .order_by()
+        .values_list("item_id", "score", "passed", "note")
     }
-    return template, items, vetoes, saved
+    return template, rules, saved
+
+
+def _stored(entry: grading.ScoreInput) -> grading.ScoreInput:
+    """The entry as an item score keeps it: the note without surrounding blanks."""
+    note = (entry.note or "").strip()
+    return entry if entry.note == note else grading.ScoreInput(score=entry.score, passed=entry.passed, note=note)
 
 
 def _record(level: ReviewLevel, actor, reason: str = "") -> None:
@@ -388,13 +398,14 @@ def review_level_save_draft(
     """Save what was entered (all items or some) as the level's draft, if nobody saved it since
     ``expected_version``. Out-of-range scores refuse the whole save; missing notes are allowed in a draft.
 
-    A constant number of queries whatever the item count: the items, the vetoes and the saved scores are read
-    once, the level is updated with ``WHERE version = expected``, and the scores are written in one upsert.
+    A constant number of queries whatever the item count: the saved scores are read once (the template's items
+    and vetoes come from the per-process cache), the level is updated with ``WHERE version = expected``, and the
+    scores that changed are written in one upsert.
     """
     review = level.review
     require_role(actor, review.village.code, STAGE_ROLES[level.level])
-    template, items, vetoes, saved = _level_inputs(level)
-    by_id = {item.pk: item for item in items}
+    template, rules, saved = _level_inputs(level)
+    items, vetoes, by_id = rules.items, rules.vetoes, rules.by_id
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(scores) - set(by_id))
     if unknown:
@@ -407,14 +418,16 @@ def review_level_save_draft(
     condition_ids = None
     if conditions is not None:
         condition_ids = set(conditions)
-        allowed = {v.pk for v in vetoes if v.item_id is None}
-        if condition_ids - allowed:
+        if condition_ids - rules.condition_ids:
             errors["conditions"] = [_("Only the named veto conditions of this scorecard can be ticked.")]
     onsite = dict(onsite or {})
     errors.update({k: [v] for k, v in _validate_onsite(level, onsite).items()})
     if errors:
         raise ValidationError(errors)
 
+    # What is written, as it is stored (notes stripped), and of it only what differs from what is saved.
+    scores = {item_id: _stored(e) for item_id, e in scores.items()}
+    changed = {item_id: e for item_id, e in scores.items() if saved.get(item_id) != e}
     merged = {**saved, **scores}
     if condition_ids is None:
         condition_ids = set(level.conditions.values_list("pk", flat=True))
@@ -429,21 +442,20 @@ def review_level_save_draft(
         "updated_at": now,
         **onsite,
     }
-    changed = ReviewLevel.objects.filter(pk=level.pk, version=expected_version, status__in=EDITABLE_STATUSES).update(
+    updated = ReviewLevel.objects.filter(pk=level.pk, version=expected_version, status__in=EDITABLE_STATUSES).update(
         version=F("version") + 1, **values
     )
-    if not changed:
+    if not updated:
         raise _stale_error(level)
-    if scores:
-        ItemScore.objects.bulk_create(
-            [
-                ItemScore(level=level, item_id=item_id, score=e.score, passed=e.passed, note=(e.note or "").strip())
-                for item_id, e in scores.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["level", "item"],
-            update_fields=["score", "passed", "note"],
+    if changed:
+        # No per-score history (see ItemScore): the level's history row below records the save.
+        upsert_changed(
+            ItemScore,
+            [(level.pk, item_id, e.score, e.passed, e.note) for item_id, e in changed.items()],
+            columns=["level_id", "item_id", "score", "passed", "note"],
+            unique=["level", "item"],
         )
+        data_changed(review.village.code)  # an upsert sends no signal
     if conditions is not None:
         level.conditions.set(condition_ids)
     for field, value in values.items():
@@ -459,7 +471,8 @@ def review_level_submit(*, actor, level: ReviewLevel, expected_version: int) -> 
     below submitted first, and (for the township) the review meeting's first evaluation written."""
     review = level.review
     require_role(actor, review.village.code, STAGE_ROLES[level.level])
-    template, items, vetoes, saved = _level_inputs(level)
+    template, rules, saved = _level_inputs(level)
+    items, vetoes = rules.items, rules.vetoes
     errors: dict[str, list[str]] = {}
     for item in items:
         problems = grading.item_errors(item, saved.get(item.pk), complete=True)

@@ -1,7 +1,5 @@
 """HTML pages of the reviews app. A view parses, calls a selector or a service, and renders."""
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,6 +44,7 @@ from .forms import (
     VetoForm,
 )
 from .models import Campaign, Review, ReviewLevel, SampleDraw, ScorecardTemplate, VetoRule, require_county_role
+from .rules import template_rules
 
 BOARD_PAGE_SIZE = 100
 
@@ -73,12 +72,27 @@ def _review(request, pk) -> Review:
     return review
 
 
-def _level(request, pk, level) -> ReviewLevel:
-    review = _review(request, pk)
-    found = ReviewLevel.objects.filter(review=review, level=level).select_related("updated_by", "submitted_by").first()
+# What a level's pages show with it; a save needs less (what it does not load is read only if a page shows it).
+_LEVEL_RELATED = (
+    "review__village__parent",
+    "review__campaign__template",
+    "review__campaign__division",
+    "updated_by",
+    "submitted_by",
+)
+_LEVEL_SAVE_RELATED = ("review__village", "review__campaign__template")
+
+
+def _level(request, pk, level, related=_LEVEL_RELATED) -> ReviewLevel:
+    """The level with its review, village, campaign and template, in one query, under the same scope rule as the
+    review's (the level's own scope field is the review's village)."""
+    found = (
+        ReviewLevel.objects.visible_to(request.user).filter(review_id=pk, level=level).select_related(*related).first()
+    )
     if found is None:
+        _review(request, pk)  # 404 or 403 for the review itself, as its own page answers
         raise Http404  # the county level exists only for the villages in the county's sample
-    found.review = review
+    require_role(request.user, found.review.village.code, READER_ROLES)
     return found
 
 
@@ -400,8 +414,9 @@ def _scorecard_context(request, level, *, form=None, errors=None, warnings=None,
     """What the scorecard needs: the structure with each item's value, errors and warnings, and the totals."""
     review = level.review
     template = review.campaign.template
-    items = selectors.template_items(template.pk)
-    vetoes = list(template.vetoes.all())
+    rules = template_rules(template)
+    items = rules.copies()  # annotated below with what this request shows
+    vetoes = rules.vetoes
     saved = {s.item_id: s for s in level.scores.all()}
     conditions = {str(pk) for pk in level.conditions.values_list("pk", flat=True)}
     errors = errors or {}
@@ -454,7 +469,7 @@ def _scorecard_context(request, level, *, form=None, errors=None, warnings=None,
         "onsite": onsite,
         "can_edit": can_edit,
         "dirty": form is not None and form.is_bound,
-        "max_total": sum((item.max_points for item in items), Decimal(0)),
+        "max_total": rules.max_total,
         "item_count": len(items),
         "onsite_counts": [
             ("onsite_visits", _("Households visited")),
@@ -514,16 +529,15 @@ def level_detail(request, pk, level):
 @login_required
 @require_POST
 def level_save(request, pk, level):
-    level_obj = _level(request, pk, level)
+    level_obj = _level(request, pk, level, related=_LEVEL_SAVE_RELATED)
     require_role(request.user, level_obj.review.village.code, STAGE_ROLES[level_obj.level])
-    template = level_obj.review.campaign.template
-    items = selectors.template_items(template.pk)
-    form = ScorecardForm(request.POST, items=items, vetoes=list(template.vetoes.all()), stage=level_obj.level)
+    rules = template_rules(level_obj.review.campaign.template)
+    form = ScorecardForm(request.POST, items=rules.items, vetoes=rules.vetoes, stage=level_obj.level)
     status = 200
     conflict = None
     if form.is_valid():
         try:
-            services.review_level_save_draft(
+            saved = services.review_level_save_draft(
                 actor=request.user,
                 level=level_obj,
                 scores=form.entries(),
@@ -542,7 +556,7 @@ def level_save(request, pk, level):
             if not request.htmx:
                 messages.success(request, _("Draft saved."))
                 return redirect(level_obj)
-            level_obj = _level(request, pk, level)
+            level_obj = saved  # the service set what it wrote on the level it was given
             saved_at = timezone.localtime(level_obj.updated_at).strftime("%H:%M:%S")
             context = _scorecard_context(
                 request,

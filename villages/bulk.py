@@ -2,8 +2,9 @@
 and no per-value preparation (other databases get plain multi-row INSERTs).
 
 Used where a set of rows is replaced at once (the tallies' snapshots and star proposals, through
-``replace_rows``: only the rows that changed are written) and by the benchmark's data generator. The values must
-already be what the columns hold; the table's constraints still check them.
+``replace_rows``: only the rows that changed are written) and by the benchmark's data generator; and where a few
+rows of many change at once (``upsert_changed``: a scorecard's item scores). The values must already be what the
+columns hold; the table's constraints still check them.
 """
 
 import datetime
@@ -226,3 +227,57 @@ def delete_ids(model, ids, *, chunk: int = 10_000) -> None:
                 for small in range(0, len(part), 500):  # SQLite's limit on host parameters
                     marks = ", ".join(["%s"] * len(part[small : small + 500]))
                     cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({marks})", part[small : small + 500])  # noqa: S608
+
+
+def upsert_changed(model, rows, *, columns: list[str], unique: list[str], batch_size: int = 1000) -> int:
+    """Insert ``rows`` (tuples of plain values in the order of ``columns``, attribute names), or, where a row with
+    the same ``unique`` columns exists, update its other columns, and only if one of them differs: one statement
+    (``INSERT … ON CONFLICT … DO UPDATE … WHERE``) per ``batch_size`` rows. Returns the rows written.
+
+    Like ``QuerySet.update()`` and ``bulk_create()``, it sends no signals and records no history: the caller calls
+    ``villages.stats.data_changed`` and records what its app promises. ``columns`` must include every NOT NULL
+    column without a database default (the model's defaults are Python's, not the table's). PostgreSQL and SQLite
+    run the statement as written; other databases get ``bulk_create(update_conflicts=True)``.
+    """
+    rows = list(rows)
+    if not rows:
+        return 0
+    meta = model._meta
+    fields = [meta.get_field(name) for name in columns]
+    keys = [meta.get_field(name).column for name in unique]
+    others = [f for f in fields if f.column not in keys]
+    if connection.vendor not in ("postgresql", "sqlite"):
+        objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        model.objects.bulk_create(
+            objs,
+            batch_size=batch_size,
+            update_conflicts=True,
+            unique_fields=unique,
+            update_fields=[f.name for f in others],
+        )
+        return len(objs)
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    names = ", ".join(quote(f.column) for f in fields)
+    if others:
+        differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"  # both NULL-safe
+        action = (
+            "DO UPDATE SET "
+            + ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in others)
+            + " WHERE "
+            + " OR ".join(f"{table}.{quote(f.column)} {differs} excluded.{quote(f.column)}" for f in others)
+        )
+    else:
+        action = "DO NOTHING"
+    row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    written = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([row_marks] * len(batch))} "  # noqa: S608
+                f"ON CONFLICT ({', '.join(quote(c) for c in keys)}) {action}",
+                [value for row in batch for value in row],
+            )
+            written += cursor.rowcount
+    return written

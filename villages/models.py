@@ -723,6 +723,13 @@ class TallyRequest(models.Model):
         indexes = [
             # The publisher's sweep: WHERE done_at IS NULL ORDER BY requested_at
             models.Index(fields=["done_at", "requested_at"], name="villages_tallyreq_pending"),
+            # Publishing after a save and a tally's answer: a county and period's requests not yet done (and the
+            # run queued for them), without reading the backlog of other counties' pending requests.
+            models.Index(
+                fields=["county", "period", "published_at"],
+                name="villages_tallyreq_open",
+                condition=Q(done_at__isnull=True),
+            ),
         ]
 
     def __str__(self):

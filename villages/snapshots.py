@@ -1,7 +1,9 @@
 """Running the tallies: every registered metric for one county and period, written as one snapshot set."""
 
 import datetime
+import functools
 import logging
+import operator
 import socket
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -10,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -200,7 +202,7 @@ def publish_requests(
 
     now = timezone.now()
     delay = settings.SHANZHI_RECOMPUTE_DELAY
-    pending = TallyRequest.objects.filter(done_at__isnull=True).select_related("county")
+    pending = TallyRequest.objects.filter(done_at__isnull=True)
     if ids is not None:
         pending = pending.filter(pk__in=ids)
     if older_than is not None:
@@ -208,23 +210,47 @@ def publish_requests(
         pending = pending.filter(requested_at__lte=now - older_than).filter(
             Q(published_at__isnull=True) | Q(published_at__lte=lost)
         )
-    sent = 0
-    if not _broker_reachable():
-        logger.warning("broker unreachable; %d tally requests stay queued", len(pending))
+    # One query: the counties and periods asked for, each (when coalescing) with the earliest run already queued
+    # within the window, which the new requests then ride on.
+    if coalesce:
+        queued = (
+            TallyRequest.objects.filter(
+                county_id=OuterRef("county_id"),
+                period=OuterRef("period"),
+                done_at__isnull=True,
+                published_at__gt=now - datetime.timedelta(seconds=delay),
+            )
+            .order_by("published_at")
+            .values("published_at")[:1]
+        )
+        pending = pending.annotate(queued_at=Subquery(queued))
+    else:
+        pending = pending.annotate(queued_at=Value(None, output_field=DateTimeField()))
+    groups = sorted(
+        set(pending.order_by().values_list("county__code", "period", "county_id", "queued_at").distinct()),
+        key=lambda g: (g[0], g[1]),
+    )
+    if not groups:
         return 0
-    for county_code, period in sorted({(r.county.code, r.period) for r in pending}):
-        group = TallyRequest.objects.filter(county__code=county_code, period=period, done_at__isnull=True)
-        if coalesce:
-            queued = group.filter(published_at__gt=now - datetime.timedelta(seconds=delay)).order_by("published_at")
-            queued_at = queued.values_list("published_at", flat=True).first()
-            if queued_at is not None:
-                group.filter(published_at__isnull=True).update(published_at=queued_at)
-                continue
+    if not _broker_reachable():
+        logger.warning("broker unreachable; tally requests for %d county periods stay queued", len(groups))
+        return 0
+    sent = 0
+    marks: list[tuple[Q, datetime.datetime]] = []
+    for county_code, period, county_id, queued_at in groups:
+        if queued_at is not None:
+            marks.append((Q(county_id=county_id, period=period, published_at__isnull=True), queued_at))
+            continue
         try:
             tally_county_task.apply_async((county_code, period), retry=False, countdown=delay if coalesce else None)
         except Exception as exc:  # the broker is away: the rows stay pending for the next sweep
             logger.warning("broker unavailable (%s); tally request for %s %s stays queued", exc, county_code, period)
             continue
-        group.update(published_at=now)
+        marks.append((Q(county_id=county_id, period=period), now))
         sent += 1
+    if marks:
+        # One update for every group: the rows riding on a queued run take its time, the others now.
+        TallyRequest.objects.filter(done_at__isnull=True).filter(
+            functools.reduce(operator.or_, (q for q, _at in marks))
+        ).update(published_at=Case(*(When(q, then=Value(at)) for q, at in marks), output_field=DateTimeField()))
     return sent

@@ -164,3 +164,68 @@ def test_campaign_rules(tree, more_users, small_template):
     with pytest.raises(ValidationError):
         services.campaign_create(actor=tree.users.county, division=tree.yc, name="a", **kwargs)
     assert Campaign.objects.count() == 1 and Review.objects.count() == 3
+
+
+# A template in use is frozen in the admin too, and its rules are cached per process under its revision.
+
+
+def _admin_add(client, model_name, data):
+    from django.urls import reverse
+
+    return client.post(reverse(f"admin:reviews_{model_name}_add"), data)
+
+
+def test_the_admin_refuses_adding_parts_to_a_template_in_use(client, tree, more_users, campaign):
+    template = campaign.template
+    assert template.in_use and campaign.reviews.exists()
+    check = template.checks.order_by("number").first()
+    element = check.elements.order_by("number").first()
+    item = template.items.order_by("number").first()
+    client.force_login(more_users.admin)
+    before = (Item.objects.count(), VetoRule.objects.count(), template.checks.count())
+    item_data = {
+        "template": template.pk,
+        "element": element.pk,
+        "number": 99,
+        "content": "新增内容",
+        "explanation": "",
+        "rule": "points",
+        "max_points": "1",
+        "note_required": "on",
+    }
+    added = {
+        "item": item_data,
+        "element": {"parent_check": check.pk, "number": 99, "name": "新要素"},
+        "check": {"template": template.pk, "number": 99, "name": "新查"},
+        "vetorule": {"template": template.pk, "name": "新否决", "item": item.pk, "grade": Grade.POOR},
+    }
+    for model_name, data in added.items():
+        response = _admin_add(client, model_name, data)
+        assert response.status_code == 200, model_name  # the form again, with the error
+        assert "is in use by a campaign, so nothing can be added to it" in response.content.decode(), model_name
+    assert (Item.objects.count(), VetoRule.objects.count(), template.checks.count()) == before
+    assert not check.elements.filter(number=99).exists()
+    # A template no campaign uses still takes new parts.
+    draft = make_small_template(status=TemplateStatus.DRAFT, year=2030)
+    draft_element = draft.checks.order_by("number").first().elements.order_by("number").first()
+    response = _admin_add(client, "item", {**item_data, "template": draft.pk, "element": draft_element.pk})
+    assert response.status_code == 302
+    assert draft.items.filter(number=99).exists()
+
+
+def test_cached_rules_follow_any_change_to_the_template(tree, small_template):
+    from reviews.rules import template_rules
+
+    rules = template_rules(small_template)
+    assert [i.number for i in rules.items] == [1, 2, 3, 4, 5]
+    assert template_rules(small_template) is rules  # cached: no query the second time
+    item = small_template.items.get(number=1)
+    item.max_points = Decimal(35)
+    item.save()  # a change made anyway (a shell, a migration) moves the revision
+    small_template.refresh_from_db()
+    fresh = template_rules(small_template)
+    assert fresh is not rules and fresh.by_id[item.pk].max_points == Decimal(35)
+    veto = small_template.vetoes.first()
+    veto.delete()
+    small_template.refresh_from_db()
+    assert veto.pk not in {v.pk for v in template_rules(small_template).vetoes}
