@@ -5,7 +5,18 @@ three levels with all 71 item scores (``manage.py bench_data``); the scorecard s
 import datetime
 from decimal import Decimal
 
-from villages.benchkit import SHANGHAI, Context, Copier, Result, Run, copy_rows, holds, median, reset_sequences, timed
+from villages.benchkit import (
+    SHANGHAI,
+    Context,
+    Copier,
+    Result,
+    Run,
+    copy_rows,
+    holds,
+    median,
+    reset_sequences,
+    timed_pair,
+)
 
 from .choices import Grade, LevelStatus, ScoringRule, Stage
 from .demo import default_template
@@ -141,8 +152,7 @@ def measure_scorecard_save(run: Run) -> list[Result]:
     # transaction around it, not queries.
     statements = [q["sql"] for q in queries.captured_queries][1:]
     save_queries = sum(1 for sql in statements if sql.split()[0].upper() not in _TRANSACTION)
-    save_times = timed(save, run.page_requests)
-    bare_times = timed(lambda: post("/bench/bare/insert/", {"note": "x"}), run.page_requests)
+    save_times, bare_times = timed_pair(save, lambda: post("/bench/bare/insert/", {"note": "x"}), run.page_requests)
     # The payload's own version read is in the timing too: it is one primary-key read, noise beside the save.
     ratio = median(save_times) / median(bare_times)
     return [

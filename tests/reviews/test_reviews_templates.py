@@ -202,7 +202,7 @@ def test_the_admin_refuses_adding_parts_to_a_template_in_use(client, tree, more_
     for model_name, data in added.items():
         response = _admin_add(client, model_name, data)
         assert response.status_code == 200, model_name  # the form again, with the error
-        assert "is in use by a campaign, so nothing can be added to it" in response.content.decode(), model_name
+        assert "已被考察批次使用，不能再向其中添加或修改内容" in response.content.decode(), model_name  # zh-hans first
     assert (Item.objects.count(), VetoRule.objects.count(), template.checks.count()) == before
     assert not check.elements.filter(number=99).exists()
     # A template no campaign uses still takes new parts.
