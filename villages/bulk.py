@@ -135,20 +135,34 @@ class Replaced(NamedTuple):
     written: int  # rows new or changed: inserted
 
 
-_EMPTY_JSON = {"{}", "[]"}
+def _jsonb_order(value):
+    """The value with every object's keys in jsonb's order: shorter keys first, then bytewise."""
+    if isinstance(value, dict):
+        return {k: _jsonb_order(value[k]) for k in sorted(value, key=lambda k: (len(k.encode()), k.encode()))}
+    if isinstance(value, list):
+        return [_jsonb_order(v) for v in value]
+    return value
 
 
-def _json_text(value, *, stored: bool) -> str:
-    """A JSON value as canonical text, from the value or (``stored``) from the database's text of it: types matter
-    (1, 1.0 and true are different figures), key order does not. Empty objects and arrays (most rows) take no
-    parsing."""
-    if stored and isinstance(value, str | bytes):
-        if value in _EMPTY_JSON:
-            return "{}" if value == "{}" else "[]"
-        value = json.loads(value)
-    elif value == {}:
-        return "{}"
-    return json.dumps(value, sort_keys=True)
+def _stored_text(value) -> str:
+    """A stored JSON value's text as the database gives it back (PostgreSQL: jsonb's canonical text)."""
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, str):
+        return value
+    return json.dumps(_jsonb_order(value), ensure_ascii=False)  # a driver that parsed it
+
+
+def _same_json(stored: str, value) -> bool:
+    """Whether a new JSON value is the stored one, comparing texts as jsonb spells them: types matter (1, 1.0
+    and true are different figures), key order does not. The value's own text is tried first (a writer that
+    builds its objects in jsonb's key order pays no reordering). Where two spellings of one value could still
+    differ (a float's exponent, an escape, SQLite's text) the row is merely written again: equal texts always
+    mean equal values."""
+    if value == {} or value == []:
+        return stored == ("{}" if isinstance(value, dict) else "[]")
+    text = json.dumps(value, ensure_ascii=False)
+    return text == stored or json.dumps(_jsonb_order(value), ensure_ascii=False) == stored
 
 
 def replace_rows(queryset, rows, *, key: tuple[str, ...], compare: tuple[str, ...], keep=None) -> Replaced:
@@ -179,13 +193,19 @@ def replace_rows(queryset, rows, *, key: tuple[str, ...], compare: tuple[str, ..
     nk = len(key)
     json_at = [i for i, j in enumerate(is_json[nk:]) if j]
 
-    def comparable(values, stored: bool) -> tuple:
+    def stored(values) -> tuple:
         if not json_at:
             return tuple(values)
         values = list(values)
         for i in json_at:
-            values[i] = _json_text(values[i], stored=stored)
+            values[i] = _stored_text(values[i])
         return tuple(values)
+
+    def same(old: tuple, values: tuple) -> bool:
+        return all(
+            _same_json(was, now) if i in json_at else was == now
+            for i, (was, now) in enumerate(zip(old, values, strict=True))
+        )
 
     existing: dict[tuple, tuple[int, tuple]] = {}
     stale: list[int] = []
@@ -196,12 +216,12 @@ def replace_rows(queryset, rows, *, key: tuple[str, ...], compare: tuple[str, ..
             if keep is not None and not found[-1]:
                 stale.append(found[0])
                 continue
-            existing[values[:nk]] = (found[0], comparable(values[nk:], True))
+            existing[values[:nk]] = (found[0], stored(values[nk:]))
     new = []
     for row in rows:
         values = tuple(getattr(row, a) for a in attnames)
         old = existing.pop(values[:nk], None)
-        if old is not None and old[1] == comparable(values[nk:], False):
+        if old is not None and same(old[1], values[nk:]):
             continue
         if old is not None:
             stale.append(old[0])

@@ -7,6 +7,7 @@ and not four. The county confirms the final award through the flow in the servic
 
 import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,7 +29,7 @@ from .choices import (
     StarStatus,
 )
 from .metrics import RULE_VERSION
-from .models import Division, Snapshot, StarAward, StarProposal, StarType, TallyRun
+from .models import Division, StarAward, StarProposal, StarType, TallyRun
 from .scopes import require_role
 
 NOTICE_DAYS = 5
@@ -52,27 +53,59 @@ def _format(value: Decimal, condition) -> str:
     return f"{text}{condition.unit}"
 
 
-def _evaluate(condition, snapshot: Snapshot | None) -> dict:
-    threshold = condition.threshold
-    shown_threshold = _format(threshold, condition)
-    if snapshot is None or (condition.measure == Measure.RATE and not snapshot.denominator):
-        met = condition.no_data_passes
-        return {"label": condition.label, "metric": condition.metric, "value": None, "threshold": shown_threshold,
-                "comparison": condition.get_comparison_display(), "met": met,
-                "text": f"{condition.label}: 无数据" + ("(不影响评定)" if met else "")}  # fmt: skip
-    if condition.measure == Measure.RATE:
+class _Rule(NamedTuple):
+    """A star condition's fixed parts, worked out once per tally rather than once per village."""
+
+    label: str
+    metric: str
+    measure: str
+    comparison: str
+    compare: object
+    threshold: Decimal
+    shown_threshold: str
+    shown_comparison: str
+    negated: str
+    no_data_passes: bool
+    unit: str
+
+
+def _rule(condition) -> _Rule:
+    return _Rule(
+        label=condition.label,
+        metric=condition.metric,
+        measure=condition.measure,
+        comparison=condition.comparison,
+        compare=_COMPARE[condition.comparison],
+        threshold=condition.threshold,
+        shown_threshold=_format(condition.threshold, condition),
+        shown_comparison=str(condition.get_comparison_display()),
+        negated=_negate(condition.comparison),
+        no_data_passes=condition.no_data_passes,
+        unit=condition.unit,
+    )
+
+
+def _evaluate(rule: _Rule, snapshot) -> dict:
+    """One condition for one village, from its snapshot row (anything with ``numerator`` and ``denominator``)."""
+    if snapshot is None or (rule.measure == Measure.RATE and not snapshot.denominator):
+        met = rule.no_data_passes
+        # Keys in jsonb's order (shorter first, then bytewise): a stored reason is compared as jsonb gives it back.
+        return {"met": met, "text": f"{rule.label}: 无数据" + ("(不影响评定)" if met else ""), "label": rule.label,
+                "value": None, "metric": rule.metric, "threshold": rule.shown_threshold,
+                "comparison": rule.shown_comparison}  # fmt: skip
+    if rule.measure == Measure.RATE:
         value = Decimal(snapshot.numerator) / Decimal(snapshot.denominator)
         detail = f" ({snapshot.numerator}/{snapshot.denominator})"
     else:
         value = Decimal(snapshot.numerator)
         detail = ""
-    met = _COMPARE[condition.comparison](value, threshold)
-    relation = condition.get_comparison_display() if met else _negate(condition.comparison)
+    met = rule.compare(value, rule.threshold)
+    relation = rule.shown_comparison if met else rule.negated
+    shown = _format(value, rule)
     return {
-        "label": condition.label, "metric": condition.metric, "value": _format(value, condition),
-        "numerator": snapshot.numerator, "denominator": snapshot.denominator, "threshold": shown_threshold,
-        "comparison": condition.get_comparison_display(), "met": met,
-        "text": f"{condition.label} {_format(value, condition)}{detail} {relation} {shown_threshold}",
+        "met": met, "text": f"{rule.label} {shown}{detail} {relation} {rule.shown_threshold}", "label": rule.label,
+        "value": shown, "metric": rule.metric, "numerator": snapshot.numerator, "threshold": rule.shown_threshold,
+        "comparison": rule.shown_comparison, "denominator": snapshot.denominator,
     }  # fmt: skip
 
 
@@ -80,56 +113,68 @@ def _negate(comparison: str) -> str:
     return {"gte": "<", "gt": "≤", "lte": ">", "lt": "≥", "eq": "≠"}[comparison]
 
 
-def propose(*, county: Division, year: int, rows: list[Snapshot], run: TallyRun) -> list[StarProposal]:
+class ProposalRow(NamedTuple):
+    """A star proposal as written (its fields are StarProposal's column attributes): a county's proposals are
+    many, and a model instance each would cost more than working them out."""
+
+    division_id: int
+    year: int
+    star_type_id: int
+    earned: bool
+    reasons: list
+    summary: str
+    rule_version: str
+    run_id: int
+
+
+def propose(*, county: Division, year: int, rows: list, run: TallyRun) -> list[ProposalRow]:
     """The proposals for every village of the county, from this tally's snapshot rows (no extra queries per
     village: the rules are read once and the figures are already in memory)."""
     star_types = list(StarType.objects.filter(active=True).prefetch_related("conditions").order_by("position"))
     if not star_types:
         return []
-    figures = {(s.division_code, s.metric): s for s in rows}
-    villages = Division.objects.filter(code__startswith=county.prefix, level=Level.VILLAGE).current(
-        datetime.date(year, 12, 31)
+    rules = {star.pk: [_rule(c) for c in star.conditions.all()] for star in star_types}
+    wanted = {r.metric for found in rules.values() for r in found}
+    figures = {(s.division_code, s.metric): s for s in rows if s.metric in wanted}
+    villages = (
+        Division.objects.filter(code__startswith=county.prefix, level=Level.VILLAGE)
+        .current(datetime.date(year, 12, 31))
+        .values_list("pk", "code", "kind")
     )
+    kinds_of = {
+        star_set: [t for t in star_types if t.star_set == star_set] for star_set in {t.star_set for t in star_types}
+    }
     proposals = []
-    for village in villages:
-        kinds = [t for t in star_types if t.star_set == star_set_of(village)]
+    for village_id, code, kind in villages:
+        kinds = kinds_of.get(StarSet.COMMUNITY if kind == DivisionKind.COMMUNITY else StarSet.VILLAGE, [])
         verdicts = {}
         for star in kinds:
-            reasons = [_evaluate(c, figures.get((village.code, c.metric))) for c in star.conditions.all()]
+            reasons = [_evaluate(r, figures.get((code, r.metric))) for r in rules[star.pk]]
             verdicts[star.pk] = (bool(reasons) and all(r["met"] for r in reasons), reasons)
         others_all_earned = all(verdicts[t.pk][0] for t in kinds if not t.capstone)
         for star in kinds:
             earned, reasons = verdicts[star.pk]
             if star.capstone and earned and not others_all_earned:
                 earned = False
-                reasons = [*reasons, {"label": "", "met": False, "text": "其余各星未全部获得"}]
-            failed = [r["text"] for r in reasons if not r["met"]]
+                reasons = [*reasons, {"met": False, "text": "其余各星未全部获得", "label": ""}]
             if earned:
                 summary = f"{star.name}: 拟获得 — " + "; ".join(r["text"] for r in reasons)
             elif not reasons:
                 summary = f"{star.name}: 未获得 — 尚未设置评定条件"
             else:
-                summary = f"{star.name}: 未获得 — " + "; ".join(failed)
-            proposals.append(
-                StarProposal(
-                    division=village,
-                    year=year,
-                    star_type=star,
-                    earned=earned,
-                    reasons=reasons,
-                    summary=summary,
-                    rule_version=RULE_VERSION,
-                    run=run,
-                )
-            )
+                summary = f"{star.name}: 未获得 — " + "; ".join(r["text"] for r in reasons if not r["met"])
+            proposals.append(ProposalRow(village_id, year, star.pk, earned, reasons, summary, RULE_VERSION, run.pk))
     return proposals
 
 
 def replace_proposals(*, county: Division, year: int, proposals: list[StarProposal]) -> None:
     """The county's proposals for the year become ``proposals``: only those that changed are written (an unchanged
     one keeps the run that proposed it; its rule version is compared)."""
+    # By the ids of the county's divisions (current or not), not a join on their codes: the planner, with the
+    # year's proposals only just written (statistics not yet up to date), read every proposal of the year.
+    divisions = list(Division.objects.filter(code__startswith=county.prefix).values_list("pk", flat=True))
     replace_rows(
-        StarProposal.objects.filter(division__code__startswith=county.prefix, year=year),
+        StarProposal.objects.filter(division_id__in=divisions, year=year),
         proposals,
         key=("division", "star_type"),
         compare=("earned", "reasons", "summary", "rule_version"),

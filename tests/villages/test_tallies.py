@@ -308,3 +308,28 @@ def test_inputs_are_compared_with_their_types(tree, monkeypatch):
     assert seen[1][0] == seen[0][0]  # 1 then 1: kept
     assert seen[2][0] != seen[1][0] and isinstance(seen[2][1], float)
     assert seen[3][0] != seen[2][0] and seen[3][1] is True
+
+
+def test_inputs_in_any_key_order_and_nested_are_kept_when_equal(tree, monkeypatch):
+    """The stored jsonb text is compared without parsing it: keys in any order, nesting and non-ASCII text give
+    the same row back (kept), and a changed nested value rewrites it."""
+    values = iter(
+        [
+            {"zeta": 1, "a": [1, 2.5, {"yy": "梁庄", "x": None}], "mm": True},
+            {"mm": True, "a": [1, 2.5, {"x": None, "yy": "梁庄"}], "zeta": 1},
+            {"mm": True, "a": [1, 2.5, {"x": None, "yy": "王庄"}], "zeta": 1},
+        ]
+    )
+
+    def nested(county, period):
+        return {county.code: Figure(1, None, next(values))}
+
+    registry = {**metrics.registry(), "zz.nested": metrics.Metric("zz.nested", "x", "x", "count", nested)}
+    monkeypatch.setattr("villages.snapshots.registry", lambda: registry)
+    seen = []
+    for _ in range(3):
+        tally_county(county_code="411103000000", period="2026")
+        row = Snapshot.objects.get(division_code="411103000000", metric="zz.nested", period="2026")
+        seen.append((row.pk, row.inputs["a"][2]["yy"]))
+    assert seen[1] == seen[0]
+    assert seen[2][0] != seen[1][0] and seen[2][1] == "王庄"
