@@ -32,7 +32,7 @@ from .benchkit import (
     timed_pair,
 )
 from .choices import Committee, DivisionKind, Level, PostTitle, Role
-from .models import Cadre, Division, Post, UserScope
+from .models import Cadre, Division, Post, Snapshot, UserScope
 from .scopes import forget_cached_scopes
 
 VALID_FROM = datetime.date(2020, 1, 1)
@@ -199,27 +199,40 @@ def child_tally(*, period: str, reps: int) -> dict:
             captured.append((sql, params))
         return execute(sql, params, many, context)
 
-    tally_times, floor_times = [], []
-    for rep in range(reps):
+    def tally_all(*, capturing: bool) -> float:
         originals = dict(metrics.registry())
-        if rep == 0:
+        if capturing:
             for key, spec in originals.items():
                 metrics._REGISTRY[key] = dataclasses.replace(spec, compute=flagged(spec.compute))
         started = time.perf_counter()
         try:
-            with connection.execute_wrapper(capture) if rep == 0 else contextlib.nullcontext():
+            with connection.execute_wrapper(capture) if capturing else contextlib.nullcontext():
                 for code in codes:
                     tally_county(county_code=code, period=period)
         finally:
             metrics._REGISTRY.update(originals)
-        tally_times.append(time.perf_counter() - started)
+        return time.perf_counter() - started
+
+    # The key measures the tally as beat runs it, over the snapshot a previous tally left. On data never tallied
+    # the first tally (which writes every row) runs first, timed and reported on its own, and captures the floor.
+    first_s = None
+    if not Snapshot.objects.filter(period=period).exists():
+        first_s = tally_all(capturing=True)
+    tally_times, floor_times = [], []
+    for rep in range(reps):
+        tally_times.append(tally_all(capturing=rep == 0 and first_s is None))
         started = time.perf_counter()
         with connection.cursor() as cursor:
             for sql, params in captured:
                 cursor.execute(sql, params)
                 cursor.fetchall()
         floor_times.append(time.perf_counter() - started)
-    return {"tally_s": median(tally_times), "floor_s": median(floor_times), "queries": len(captured)}
+    return {
+        "tally_s": median(tally_times),
+        "floor_s": median(floor_times),
+        "first_s": first_s,
+        "queries": len(captured),
+    }
 
 
 def measure_tally(run: Run) -> list[Result]:
@@ -227,6 +240,9 @@ def measure_tally(run: Run) -> list[Result]:
     out = run_child("villages.tally", period=str(DATA_YEAR), reps=run.tally_reps)
     ratio = out["tally_s"] / out["floor_s"]
     detail = f"tally {out['tally_s']:.2f} s, floor {out['floor_s']:.2f} s ({out['queries']} aggregate queries)"
+    if out.get("first_s"):
+        first = out["first_s"]
+        detail += f"; the first tally of the data, writing every row: {first:.2f} s ({first / out['floor_s']:.2f}×)"
     peak_target = 500
     return [
         Result("tally_vs_floor", round(ratio, 2), "<= 1.5", holds(ratio, "<=", 1.5), detail),

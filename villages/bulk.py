@@ -10,6 +10,7 @@ columns hold; the table's constraints still check them.
 import datetime
 import io
 import json
+import operator
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -201,11 +202,13 @@ def replace_rows(queryset, rows, *, key: tuple[str, ...], compare: tuple[str, ..
             values[i] = _stored_text(values[i])
         return tuple(values)
 
+    plain_at = [i for i in range(len(compare)) if i not in json_at]
+
     def same(old: tuple, values: tuple) -> bool:
-        return all(
-            _same_json(was, now) if i in json_at else was == now
-            for i, (was, now) in enumerate(zip(old, values, strict=True))
-        )
+        for i in plain_at:
+            if old[i] != values[i]:
+                return False
+        return all(_same_json(old[i], values[i]) for i in json_at)
 
     existing: dict[tuple, tuple[int, tuple]] = {}
     stale: list[int] = []
@@ -218,8 +221,9 @@ def replace_rows(queryset, rows, *, key: tuple[str, ...], compare: tuple[str, ..
                 continue
             existing[values[:nk]] = (found[0], stored(values[nk:]))
     new = []
+    read = operator.attrgetter(*attnames)  # one call a row (attnames are at least a key and a compared column)
     for row in rows:
-        values = tuple(getattr(row, a) for a in attnames)
+        values = read(row)
         old = existing.pop(values[:nk], None)
         if old is not None and same(old[1], values[nk:]):
             continue

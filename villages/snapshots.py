@@ -101,16 +101,16 @@ def _compute(county: Division, period: Period, run: TallyRun) -> list[SnapshotRo
         .values_list("code", "pk")
     )
     rows = []
+    append, period_key, run_id = rows.append, period.key, run.pk
     for key, spec in registry().items():
         if period.kind not in spec.periods:
             continue
         computed: dict[str, Figure] = spec.compute(county, period)
+        # Every division gets a row, zero where nothing happened, so a reader never mistakes "none" for "missing".
+        zero = Figure(0, 0 if spec.kind == "rate" else None)
         for code, pk in divisions.items():
-            # Every division gets a row, zero where nothing happened, so a reader never mistakes "none" for "missing".
-            figure = computed.get(code) or Figure(0, 0 if spec.kind == "rate" else None)
-            rows.append(
-                SnapshotRow(pk, code, period.key, key, figure.numerator, figure.denominator, figure.inputs, run.pk)
-            )
+            figure = computed.get(code) or zero
+            append(SnapshotRow(pk, code, period_key, key, figure.numerator, figure.denominator, figure.inputs, run_id))
     return rows
 
 
