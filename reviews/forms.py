@@ -1,4 +1,6 @@
 from django import forms
+from django.core import validators
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from villages.forms import BootstrapMixin, DateInput
@@ -7,7 +9,28 @@ from . import grading
 from .choices import Grade, LevelStatus, Stage
 from .models import Campaign, ScorecardTemplate, VetoRule
 
-PASSED_CHOICES = [("", "—"), ("1", _("Passed")), ("0", _("Failed"))]
+PASSED_VALUES = frozenset({"", "1", "0"})  # not set, passed, failed
+# What CharField(max_length=…) checks: no NUL characters, and the length.
+SCORE_CHECKS = (validators.ProhibitNullCharactersValidator(), validators.MaxLengthValidator(10))
+NOTE_CHECKS = (validators.ProhibitNullCharactersValidator(), validators.MaxLengthValidator(2000))
+
+
+def _text(value) -> str:
+    """An optional text input as a ``CharField`` cleans it: stripped, and "" when absent."""
+    return "" if value is None else str(value).strip()
+
+
+def _problems(value: str, checks) -> list[str]:
+    """The messages these validators give for this text (none for "", as for a field that is not required)."""
+    if not value:
+        return []
+    problems = []
+    for check in checks:
+        try:
+            check(value)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+    return problems
 
 
 class ScorecardForm(forms.Form):
@@ -34,12 +57,6 @@ class ScorecardForm(forms.Form):
         if stage != Stage.TOWNSHIP:
             for name in ("onsite_visits", "onsite_talks", "onsite_documents", "onsite_notes", "first_evaluation"):
                 del self.fields[name]
-        for item in items:
-            if item.is_pass_fail:
-                self.fields[f"passed_{item.pk}"] = forms.ChoiceField(choices=PASSED_CHOICES, required=False)
-            else:
-                self.fields[f"score_{item.pk}"] = forms.CharField(required=False, max_length=10)
-            self.fields[f"note_{item.pk}"] = forms.CharField(required=False, max_length=2000)
 
     def item_errors(self) -> dict[int, list[str]]:
         """Errors of the item fields, by item id: a score that is not a number."""
@@ -51,15 +68,43 @@ class ScorecardForm(forms.Form):
         return errors
 
     def clean(self):
+        """Read each item's inputs (``score_<id>`` or ``passed_<id>``, and ``note_<id>``) into ``cleaned_data``
+        under those names, with the checks optional text and choice fields make, and the score as a number.
+
+        They are not form fields: 71 items would make over 140 fields, built (deep-copied) and cleaned one by one
+        on every save, and the page renders its inputs itself. Their errors are keyed by the same names."""
         cleaned = super().clean()
+        data = self.data
         for item in self.items:
-            name = f"score_{item.pk}"
-            if name in cleaned:
-                try:
-                    cleaned[name] = grading.to_decimal(cleaned[name])
-                except ValueError:
-                    self.add_error(name, _("Enter a number of points."))
+            if item.is_pass_fail:
+                name = f"passed_{item.pk}"
+                value = _text(data.get(name))
+                if value in PASSED_VALUES:
+                    cleaned[name] = value
+                else:
+                    invalid = forms.ChoiceField.default_error_messages["invalid_choice"] % {"value": value}
+                    self._item_error(name, [invalid])
+            else:
+                name = f"score_{item.pk}"
+                value = _text(data.get(name))
+                if problems := _problems(value, SCORE_CHECKS):
+                    self._item_error(name, problems)
+                else:
+                    try:
+                        cleaned[name] = grading.to_decimal(value)
+                    except ValueError:
+                        self._item_error(name, [_("Enter a number of points.")])
+            name = f"note_{item.pk}"
+            note = _text(data.get(name))
+            if problems := _problems(note, NOTE_CHECKS):
+                self._item_error(name, problems)
+            else:
+                cleaned[name] = note
         return cleaned
+
+    def _item_error(self, name: str, messages: list) -> None:
+        # Not add_error, which only takes the form's own fields' names.
+        self._errors.setdefault(name, self.error_class()).extend(messages)
 
     def entries(self) -> dict[int, grading.ScoreInput]:
         data = self.cleaned_data

@@ -139,14 +139,24 @@ def request_recompute(*, county_code: str, period: str | None = None) -> TallyRe
 RECOMPUTE_TARGETS_TTL = 60
 
 
-def recompute_targets(county_code: str) -> tuple[int, list[str]] | None:
+def queued_runs_key(county_code: str) -> str:
+    return f"tally-queued:{connection.settings_dict['NAME']}:{county_code}"
+
+
+def recompute_targets(county_code: str, *, queued: dict | None = None) -> tuple[int, list[str]] | None:
     """The county's id and the periods beat keeps fresh, cached for a minute: a save then adds only its insert
-    to its queries (a campaign opened meanwhile is in the next minute's requests, and beat tallies it anyway)."""
+    to its queries (a campaign opened meanwhile is in the next minute's requests, and beat tallies it anyway).
+
+    ``queued`` (a dict) is filled in the same cache read with the runs known to be queued for the county: period
+    → the time it was queued (see ``_note_queued``)."""
     from .tasks import current_periods  # the tasks module imports this one
 
     # Keyed by database too: ids belong to one database, and a Redis may serve several (test workers, the bench).
     key = f"recompute-targets:{connection.settings_dict['NAME']}:{county_code}:{timezone.localdate().isoformat()}"
-    found = cache.get(key)
+    read = cache.get_many([key, queued_runs_key(county_code)])
+    found = read.get(key)
+    if queued is not None:
+        queued.update(read.get(queued_runs_key(county_code)) or {})
     if found is None:
         county_id = Division.objects.filter(code=county_code, level=Level.COUNTY).values_list("pk", flat=True).first()
         found = (county_id, current_periods(county_code=county_code)) if county_id else ()
@@ -163,16 +173,58 @@ def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
     published: the rows wait for ``manage.py tally``, which answers them, so a save never waits for a tally.
     """
     county_code = division_code[:6].ljust(12, "0")
-    found = recompute_targets(county_code)
+    queued: dict[str, datetime.datetime] = {}
+    found = recompute_targets(county_code, queued=queued)
     if found is None:
         return []
     county_id, periods = found
     data_changed(county_code)
-    requests = TallyRequest.objects.bulk_create([TallyRequest(county_id=county_id, period=p) for p in periods])
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        ids = [r.pk for r in requests]
+    fresh = timezone.now() - datetime.timedelta(seconds=_mark_ttl())
+    queued = {} if settings.CELERY_TASK_ALWAYS_EAGER else {p: at for p, at in queued.items() if at > fresh}
+    # A period whose run is known to be queued rides on it at once, as publishing would make it (so a burst of
+    # saves publishes once and the later ones pay only this insert); the others are published after the commit.
+    requests = TallyRequest.objects.bulk_create(
+        [TallyRequest(county_id=county_id, period=p, published_at=queued.get(p)) for p in periods]
+    )
+    ids = [r.pk for r in requests if r.published_at is None]
+    if ids and not settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(lambda: publish_requests(ids=ids, coalesce=True))
     return requests
+
+
+def _mark_ttl() -> int:
+    """How long a queued run's mark is used: well short of the recompute delay, so a change that reads the mark
+    commits before the run starts (and is answered by it)."""
+    delay = settings.SHANZHI_RECOMPUTE_DELAY
+    return max(0, delay - max(5, delay // 6))
+
+
+def _note_queued(county_code: str, queued: dict[str, datetime.datetime]) -> None:
+    """Remember for a while that runs for these periods are queued (period → when, with the recompute delay),
+    so the next changes ride on them without a query (``recompute_after_change``). Losing a mark (Redis away,
+    two writers at once) only costs the next change the publishing query, which finds the run in the database."""
+    ttl = _mark_ttl()
+    if not ttl or not queued:
+        return
+    key = queued_runs_key(county_code)
+    fresh = timezone.now() - datetime.timedelta(seconds=ttl)
+    marks = {p: at for p, at in {**(cache.get(key) or {}), **queued}.items() if at > fresh}
+    if marks:
+        cache.set(key, marks, ttl)
+
+
+DONE_REQUESTS_KEPT = datetime.timedelta(days=7)
+PRUNE_BATCH = 10_000
+
+
+def prune_done_requests(*, kept: datetime.timedelta = DONE_REQUESTS_KEPT, batch: int = PRUNE_BATCH) -> int:
+    """Delete requests answered more than ``kept`` ago (a week: enough to see what the tallies answered
+    lately), at most ``batch`` of them, so the outbox does not grow with every save. Returns how many went.
+    The publisher's sweep calls it every minute, so a backlog goes in steps that never hold locks for long."""
+    cutoff = timezone.now() - kept
+    old = TallyRequest.objects.filter(done_at__lt=cutoff).order_by("done_at").values_list("pk", flat=True)[:batch]
+    deleted, _by_model = TallyRequest.objects.filter(pk__in=list(old)).delete()
+    return deleted
 
 
 def _broker_reachable() -> bool:
@@ -237,9 +289,11 @@ def publish_requests(
         return 0
     sent = 0
     marks: list[tuple[Q, datetime.datetime]] = []
+    queued_runs: dict[str, dict[str, datetime.datetime]] = {}
     for county_code, period, county_id, queued_at in groups:
         if queued_at is not None:
             marks.append((Q(county_id=county_id, period=period, published_at__isnull=True), queued_at))
+            queued_runs.setdefault(county_code, {})[period] = queued_at
             continue
         try:
             tally_county_task.apply_async((county_code, period), retry=False, countdown=delay if coalesce else None)
@@ -247,10 +301,14 @@ def publish_requests(
             logger.warning("broker unavailable (%s); tally request for %s %s stays queued", exc, county_code, period)
             continue
         marks.append((Q(county_id=county_id, period=period), now))
+        queued_runs.setdefault(county_code, {})[period] = now
         sent += 1
     if marks:
         # One update for every group: the rows riding on a queued run take its time, the others now.
         TallyRequest.objects.filter(done_at__isnull=True).filter(
             functools.reduce(operator.or_, (q for q, _at in marks))
         ).update(published_at=Case(*(When(q, then=Value(at)) for q, at in marks), output_field=DateTimeField()))
+    if coalesce:
+        for county_code, queued in queued_runs.items():
+            _note_queued(county_code, queued)
     return sent

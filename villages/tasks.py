@@ -8,7 +8,7 @@ from django.utils import timezone
 from .choices import Level
 from .metrics import Period, campaigns
 from .models import Division
-from .snapshots import publish_requests, tally_county
+from .snapshots import prune_done_requests, publish_requests, tally_county
 
 
 # Idempotent (the snapshot is replaced whole), so a task lost with its worker is safely run again.
@@ -58,5 +58,7 @@ def tally_all_counties(period: str | None = None, include_month: bool = True) ->
 
 @shared_task(name="villages.publish_tally_requests", time_limit=60, soft_time_limit=50)
 def publish_tally_requests() -> int:
-    """Send the recompute requests that could not be published when they were made (Redis was away)."""
+    """Send the recompute requests that could not be published when they were made (Redis was away), and
+    delete those answered long ago."""
+    prune_done_requests()
     return publish_requests(older_than=datetime.timedelta(seconds=30))

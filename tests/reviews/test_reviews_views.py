@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from reviews import services
-from reviews.choices import Grade, LevelStatus, Stage, TemplateStatus
+from reviews.choices import Grade, LevelStatus, ScoringRule, Stage, TemplateStatus
 from reviews.grading import ScoreInput
 from reviews.models import Campaign, PostRating, Review, SampleDraw, ScorecardTemplate
 from tests.reviews.conftest import fill, full_marks, level_of, make_small_template
@@ -70,6 +70,36 @@ def test_invalid_entries_are_shown_beside_their_item_and_nothing_is_saved(client
     html = response.content.decode()
     block = html[html.index(f'id="item-{first.pk}"') : html.index(f'id="item-{first.pk + 1}"')]
     assert response.status_code == 400 and "Give between 0 and 40 points" in block and 'value="45"' in block
+
+
+def test_each_item_input_is_checked_as_a_text_or_choice_field_would_be(client, tree, reviews):
+    review = reviews.liangzhuang
+    template = review.campaign.template
+    first, third = template.items.get(number=1), template.items.get(number=3)
+    check = template.items.get(rule=ScoringRule.PASS_FAIL)
+    client.force_login(tree.users.village)
+    url = reverse("reviews:level_save", args=[review.pk, Stage.VILLAGE])
+    data = form_data(template, 0, {1: "  12345678901 ", 3: "1\x00"}, **{f"passed_{check.pk}": "maybe"})
+    data[f"note_{first.pk}"] = "长" * 2001
+    response = client.post(url, data, **HTMX)
+    assert response.status_code == 400
+    html = response.content.decode()
+
+    def block(item):
+        start = html.index(f'id="item-{item.pk}"')
+        return html[start : html.find("data-item=", start + 20)]
+
+    assert "at most 10 characters (it has 11)" in block(first)  # stripped first, as CharField does
+    assert "at most 2000 characters (it has 2001)" in block(first)
+    assert "Null characters are not allowed" in block(third)
+    assert "Select a valid choice. maybe is not one of the available choices." in block(check)
+    assert level_of(review, Stage.VILLAGE).version == 0
+    # Blank inputs and missing ones are allowed in a draft.
+    data = form_data(template, 0)
+    del data[f"passed_{check.pk}"], data[f"note_{third.pk}"]
+    data[f"score_{first.pk}"] = "   "
+    assert client.post(url, data, **HTMX).status_code == 200
+    assert level_of(review, Stage.VILLAGE).scores.get(item=first).score is None
 
 
 def test_a_conflict_keeps_what_was_typed_and_offers_to_save_over(client, tree, reviews):

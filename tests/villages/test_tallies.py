@@ -3,14 +3,22 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from villages import metrics
 from villages.metrics import Figure, Period
 from villages.models import Cadre, Post, Snapshot, TallyRequest, TallyRun
-from villages.snapshots import recompute_after_change, request_recompute, tally_county
+from villages.snapshots import (
+    prune_done_requests,
+    queued_runs_key,
+    recompute_after_change,
+    request_recompute,
+    tally_county,
+)
 
 
 def _rows(county_prefix="411103", period="2026"):
@@ -127,6 +135,22 @@ def test_a_tally_answers_the_requests_made_before_it(tree):
     assert request.done_at is not None
 
 
+def test_requests_answered_over_a_week_ago_are_pruned_in_batches(tree):
+    now = timezone.now()
+    old = [now - datetime.timedelta(days=8 + i) for i in range(3)]
+    rows = [TallyRequest(county=tree.yc, period="2026", requested_at=at, done_at=at) for at in old]
+    rows += [
+        TallyRequest(county=tree.yc, period="2026", requested_at=now - datetime.timedelta(days=9)),  # never answered
+        TallyRequest(county=tree.yc, period="2026", done_at=now - datetime.timedelta(days=6)),  # answered lately
+    ]
+    TallyRequest.objects.bulk_create(rows)
+    assert prune_done_requests(batch=2) == 2
+    assert prune_done_requests(batch=2) == 1
+    assert prune_done_requests() == 0
+    left = TallyRequest.objects.order_by("requested_at")
+    assert [r.done_at is None for r in left] == [True, False]
+
+
 def test_figures_keep_their_inputs():
     grouped = {"411103000000": {"a": 3, "b": 4, "note": "x"}}
     assert metrics.figures(grouped, "a", "b", inputs=["note"]) == {"411103000000": Figure(3, 4, {"note": "x"})}
@@ -177,13 +201,21 @@ def test_many_changes_in_a_minute_give_one_run_per_period(tree, django_capture_o
         return found
 
     before = ours()
-    for _ in range(5):
-        with django_capture_on_commit_callbacks(execute=True):
+    publishes = []
+    for turn in range(5):
+        if turn == 3:
+            cache.delete(queued_runs_key("340827000000"))  # the marks are lost: the database still knows of the runs
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
             recompute_after_change(division_code="340827100201")  # 江边村, in 望江县
+        publishes.append(sum(1 for c in callbacks if not getattr(c, "bumps", None)))
+    # The first change publishes after its commit; the next ones know the runs are queued and ride on them in
+    # their own insert; after the marks were lost, one change asks the database again.
+    assert publishes == [1, 0, 0, 1, 0]
     requests = TallyRequest.objects.filter(county=tree.wj)
     periods = set(requests.values_list("period", flat=True))
     assert requests.count() == 5 * len(periods)
     assert requests.filter(published_at__isnull=True).count() == 0
+    assert requests.values("published_at").distinct().count() == 1  # every request rides on the first runs
     new = Counter(ours()) - Counter(before)
     assert new == Counter(f"('340827000000', '{p}')" for p in periods)
     # The runs answer every request made before they start.
