@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, models
+from django.db.models.functions import Cast
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -166,6 +167,16 @@ def _same_json(stored: str, value) -> bool:
     return text == stored or json.dumps(_jsonb_order(value), ensure_ascii=False) == stored
 
 
+def _tuple_getter(names: list[str]):
+    """A function giving a tuple of these attributes of an object (empty for no names)."""
+    if not names:
+        return lambda _obj: ()
+    if len(names) == 1:
+        get = operator.attrgetter(names[0])
+        return lambda obj: (get(obj),)
+    return operator.attrgetter(*names)
+
+
 def replace_rows(queryset, rows, *, key: tuple[str, ...], compare: tuple[str, ...], keep=None) -> Replaced:
     """Make the set of rows ``queryset`` selects equal to ``rows``, writing only the difference.
 
@@ -181,56 +192,47 @@ def replace_rows(queryset, rows, *, key: tuple[str, ...], compare: tuple[str, ..
     rows = list(rows)
     model = queryset.model
     meta = model._meta
-    names = (*key, *compare)
-    fields = [meta.get_field(n) for n in names]
-    attnames = [f.attname for f in fields]
-    is_json = [isinstance(f, models.JSONField) for f in fields]
+    attname = {n: meta.get_field(n).attname for n in (*key, *compare)}
+    keys = [attname[n] for n in key]
+    json = [attname[n] for n in compare if isinstance(meta.get_field(n), models.JSONField)]
+    plain = [attname[n] for n in compare if attname[n] not in json]
     qs = queryset.order_by()
-    columns = ["pk", *attnames]
+    json_columns = json
+    if connection.vendor == "postgresql" and json:
+        # JSON columns come back as jsonb's own text (what ``_same_json`` compares), which the driver would
+        # otherwise parse into objects only for them to be written out again.
+        qs = qs.annotate(**{f"_{n}_text": Cast(n, models.TextField()) for n in json})
+        json_columns = [f"_{n}_text" for n in json]
+    columns = ["pk", *keys, *plain, *json_columns]
     if keep is not None:
         qs = qs.annotate(_keep=models.ExpressionWrapper(keep, output_field=models.BooleanField()))
         columns.append("_keep")
     sql, params = qs.values_list(*columns).query.sql_with_params()
-    nk = len(key)
-    json_at = [i for i, j in enumerate(is_json[nk:]) if j]
+    nk, np_ = len(keys), len(keys) + len(plain)
+    nc = np_ + len(json)
 
-    def stored(values) -> tuple:
-        if not json_at:
-            return tuple(values)
-        values = list(values)
-        for i in json_at:
-            values[i] = _stored_text(values[i])
-        return tuple(values)
-
-    plain_at = [i for i in range(len(compare)) if i not in json_at]
-
-    def same(old: tuple, values: tuple) -> bool:
-        for i in plain_at:
-            if old[i] != values[i]:
-                return False
-        return all(_same_json(old[i], values[i]) for i in json_at)
-
-    existing: dict[tuple, tuple[int, tuple]] = {}
+    # Each row is compared as (its plain columns, as a tuple) and then its JSON columns' texts: one C-level
+    # tuple comparison for most of a row, the JSON only when the rest is equal.
+    existing: dict[tuple, tuple] = {}
     stale: list[int] = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)  # raw rows: no model instances, no converters
         for found in cursor.fetchall():
-            values = found[1 : 1 + len(names)]
             if keep is not None and not found[-1]:
                 stale.append(found[0])
                 continue
-            existing[values[:nk]] = (found[0], stored(values[nk:]))
+            texts = tuple(_stored_text(v) for v in found[1 + np_ : 1 + nc])
+            existing[found[1 : 1 + nk]] = (found[0], found[1 + nk : 1 + np_], texts)
     new = []
-    read = operator.attrgetter(*attnames)  # one call a row (attnames are at least a key and a compared column)
+    read_key, read_plain, read_json = _tuple_getter(keys), _tuple_getter(plain), _tuple_getter(json)
     for row in rows:
-        values = read(row)
-        old = existing.pop(values[:nk], None)
-        if old is not None and same(old[1], values[nk:]):
-            continue
+        old = existing.pop(read_key(row), None)
         if old is not None:
+            if old[1] == read_plain(row) and all(map(_same_json, old[2], read_json(row))):
+                continue
             stale.append(old[0])
         new.append(row)
-    stale.extend(pk for pk, _values in existing.values())  # vanished
+    stale.extend(old[0] for old in existing.values())  # vanished
     delete_ids(model, stale)
     written = insert_instances(model, new) if new else 0
     return Replaced(kept=len(rows) - len(new), deleted=len(stale), written=written)

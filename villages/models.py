@@ -446,6 +446,9 @@ class TallyRun(models.Model):
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     error = models.TextField(_("error"), blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    # The digest of the figures it found (``villages.snapshots.figures_digest``): the next run over unchanged
+    # data finds the same and leaves the snapshot as it is, without reading it back.
+    digest = models.CharField(_("digest of the figures"), max_length=64, blank=True)
 
     objects = TallyRunQuerySet.as_manager()
 

@@ -2,8 +2,10 @@
 
 import datetime
 import functools
+import hashlib
 import logging
 import operator
+import pickle
 import socket
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -50,15 +52,18 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             Division.objects.select_for_update(no_key=True).filter(pk=county.pk).first()
             with run_memo():
                 rows = _compute(county, parsed, run)
-            # Only the figures that changed are written (deleted, then COPYed on PostgreSQL); an unchanged row keeps
-            # the id of the run that computed it, unless that run was under other rules.
-            replace_rows(
-                Snapshot.objects.filter(division_code__startswith=county.prefix, period=parsed.key),
-                rows,
-                key=("division", "metric"),
-                compare=("division_code", "numerator", "denominator", "inputs"),
-                keep=Q(run__rule_version=RULE_VERSION),
-            )
+            snapshot = Snapshot.objects.filter(division_code__startswith=county.prefix, period=parsed.key)
+            run.digest = figures_digest(rows)
+            if not _snapshot_holds(county, parsed.key, run.digest, snapshot, len(rows)):
+                # Only the figures that changed are written (deleted, then COPYed on PostgreSQL); an unchanged row
+                # keeps the id of the run that computed it, unless that run was under other rules.
+                replace_rows(
+                    snapshot,
+                    rows,
+                    key=("division", "metric"),
+                    compare=("division_code", "numerator", "denominator", "inputs"),
+                    keep=Q(run__rule_version=RULE_VERSION),
+                )
             if parsed.is_year:
                 year = parsed.start.year
                 stars.replace_proposals(
@@ -67,7 +72,7 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             run.status = TallyRun.Status.SUCCEEDED
             run.rows_written = len(rows)
             run.finished_at = timezone.now()
-            run.save(update_fields=["status", "rows_written", "finished_at"])
+            run.save(update_fields=["status", "rows_written", "finished_at", "digest"])
             TallyRequest.objects.filter(pk__in=answered).update(done_at=run.finished_at)
     except Exception as exc:
         TallyRun.objects.filter(pk=run.pk).update(
@@ -112,6 +117,27 @@ def _compute(county: Division, period: Period, run: TallyRun) -> list[SnapshotRo
             figure = computed.get(code) or zero
             append(SnapshotRow(pk, code, period_key, key, figure.numerator, figure.denominator, figure.inputs, run_id))
     return rows
+
+
+def figures_digest(rows: list[SnapshotRow]) -> str:
+    """A digest of a tally's figures: every row's division, code, metric, numerator, denominator and inputs, in
+    the order computed (divisions by code, metrics in registry order), not the run that computed them."""
+    plain = [(r.division_id, r.division_code, r.metric, r.numerator, r.denominator, r.inputs) for r in rows]
+    return hashlib.blake2b(pickle.dumps(plain, protocol=5), digest_size=32).hexdigest()
+
+
+def _snapshot_holds(county: Division, period: str, digest: str, snapshot, count: int) -> bool:
+    """Whether the stored snapshot already is these figures: the county's last successful run of the period,
+    under these rules, found the same digest, and every one of its rows is still there (a deleted division takes
+    its rows with it). Beat re-tallies every county every hour, most of them unchanged: those runs then write
+    nothing and read nothing back. Runs of one county queue on its lock, so the last run is the one that wrote."""
+    last = (
+        TallyRun.objects.filter(county=county, period=period, status=TallyRun.Status.SUCCEEDED)
+        .order_by("-finished_at")
+        .values_list("rule_version", "digest")
+        .first()
+    )
+    return last == (RULE_VERSION, digest) and snapshot.order_by().count() == count
 
 
 def latest_run(county_code: str, period: str) -> TallyRun | None:

@@ -275,9 +275,28 @@ def test_a_repeated_tally_rewrites_no_unchanged_row(tree, monkeypatch):
     assert _rows() == rows and second_run.rows_written == len(rows)
     writes = [sql for sql in own if sql.lstrip().upper().startswith(("DELETE", "COPY", "INSERT", "UPDATE"))]
     assert not [sql for sql in writes if "villages_snapshot" in sql or "villages_starproposal" in sql], writes
-    # The county, the run, its requests, a savepoint, the lock, the divisions, the existing rows, the star rules (2
-    # statements), the villages, the existing proposals, the run's end, the release: whatever the county's size.
-    assert len(own) <= 14, "\n".join(own)  # 14: the county's division ids, by which its proposals are read
+    # The county, the run, its requests, a savepoint, the lock, the divisions, the last run's digest and the
+    # count of stored rows (the figures found the same: the snapshot is not read back), the star rules (2
+    # statements), the villages, the county's division ids, the existing proposals, the run's end, the release:
+    # whatever the county's size.
+    assert len(own) <= 15, "\n".join(own)
+    assert second_run.digest == first_run.digest != ""
+    assert not [sql for sql in own if 'FROM "villages_snapshot"' in sql and "COUNT(*)" not in sql]
+
+
+def test_the_snapshot_is_compared_again_when_the_last_run_cannot_vouch_for_it(tree):
+    first_run = tally_county(county_code="411103000000", period="2026")
+    rows = _rows()
+    # A row went (its division deleted, say): the count no longer matches, the rows are compared and it comes back.
+    Snapshot.objects.filter(division_code="411103103201", metric="villages.cadres_in_office", period="2026").delete()
+    tally_county(county_code="411103000000", period="2026")
+    assert _rows() == rows
+    # The last run was under other rules: its rows are written again, even with the same figures.
+    TallyRun.objects.exclude(pk=first_run.pk).update(rule_version="old")
+    TallyRun.objects.filter(pk=first_run.pk).update(rule_version="old")
+    third = tally_county(county_code="411103000000", period="2026")
+    assert set(Snapshot.objects.filter(division_code__startswith="411103").values_list("run", flat=True)) == {third.pk}
+    assert _rows() == rows
 
 
 def test_a_changed_figure_is_replaced_and_the_rest_kept(tree):
