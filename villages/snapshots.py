@@ -52,8 +52,11 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             Division.objects.select_for_update(no_key=True).filter(pk=county.pk).first()
             with run_memo():
                 rows = _compute(county, parsed, run)
+            # A year's tally also proposes the villages' stars from its figures.
+            year = parsed.start.year if parsed.is_year else None
+            proposals = stars.propose(county=county, year=year, rows=rows, run=run) if year else []
             snapshot = Snapshot.objects.filter(division_code__startswith=county.prefix, period=parsed.key)
-            run.digest = figures_digest(rows)
+            run.digest = figures_digest(rows, proposals)
             if not _snapshot_holds(county, parsed.key, run.digest, snapshot, len(rows)):
                 # Only the figures that changed are written (deleted, then COPYed on PostgreSQL); an unchanged row
                 # keeps the id of the run that computed it, unless that run was under other rules.
@@ -64,11 +67,8 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
                     compare=("division_code", "numerator", "denominator", "inputs"),
                     keep=Q(run__rule_version=RULE_VERSION),
                 )
-            if parsed.is_year:
-                year = parsed.start.year
-                stars.replace_proposals(
-                    county=county, year=year, proposals=stars.propose(county=county, year=year, rows=rows, run=run)
-                )
+                if year:
+                    stars.replace_proposals(county=county, year=year, proposals=proposals)
             run.status = TallyRun.Status.SUCCEEDED
             run.rows_written = len(rows)
             run.finished_at = timezone.now()
@@ -119,18 +119,20 @@ def _compute(county: Division, period: Period, run: TallyRun) -> list[SnapshotRo
     return rows
 
 
-def figures_digest(rows: list[SnapshotRow]) -> str:
-    """A digest of a tally's figures: every row's division, code, metric, numerator, denominator and inputs, in
-    the order computed (divisions by code, metrics in registry order), not the run that computed them."""
+def figures_digest(rows: list[SnapshotRow], proposals: list[stars.ProposalRow] = ()) -> str:
+    """A digest of a tally's figures and star proposals, in the order computed (divisions by code, metrics in
+    registry order, stars in theirs): every value of every row but the run that computed it."""
     plain = [(r.division_id, r.division_code, r.metric, r.numerator, r.denominator, r.inputs) for r in rows]
+    plain += [p[:-1] for p in proposals]  # all but run_id
     return hashlib.blake2b(pickle.dumps(plain, protocol=5), digest_size=32).hexdigest()
 
 
 def _snapshot_holds(county: Division, period: str, digest: str, snapshot, count: int) -> bool:
-    """Whether the stored snapshot already is these figures: the county's last successful run of the period,
-    under these rules, found the same digest, and every one of its rows is still there (a deleted division takes
-    its rows with it). Beat re-tallies every county every hour, most of them unchanged: those runs then write
-    nothing and read nothing back. Runs of one county queue on its lock, so the last run is the one that wrote."""
+    """Whether the stored snapshot (and the year's star proposals) already are these: the county's last
+    successful run of the period, under these rules, found the same digest, and every one of its snapshot rows
+    is still there (a deleted division takes its rows and proposals with it; only tallies write either). Beat
+    re-tallies every county every hour, most of them unchanged: those runs then write nothing and read nothing
+    back. Runs of one county queue on its lock, so the last run is the one that wrote."""
     last = (
         TallyRun.objects.filter(county=county, period=period, status=TallyRun.Status.SUCCEEDED)
         .order_by("-finished_at")
