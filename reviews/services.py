@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history
 
 from villages.bulk import upsert_changed
 from villages.choices import Level
+from villages.history import copy_to_history
 from villages.models import Division, Post
 from villages.scopes import is_unrestricted, require_role, roles_for
 from villages.snapshots import recompute_after_change
@@ -358,11 +359,14 @@ def _validate_onsite(level: ReviewLevel, onsite: Mapping) -> dict:
     return errors
 
 
-def _level_inputs(level: ReviewLevel):
+def _level_inputs(level: ReviewLevel, posted: Mapping | None = None):
     """The template, its rules (cached per process: ``reviews.rules``) and what the level holds now (one query
-    whatever the item count)."""
+    whatever the item count). Not read when ``posted`` holds every item of the scorecard (as the page sends
+    it): nothing saved then counts toward the result, and the upsert leaves the equal rows alone itself."""
     template = level.review.campaign.template
     rules = template_rules(template)
+    if posted is not None and len(posted) >= len(rules.by_id) and all(pk in posted for pk in rules.by_id):
+        return template, rules, None
     saved = {
         item_id: grading.ScoreInput(score=score, passed=passed, note=note)
         for item_id, score, passed, note in ItemScore.objects.filter(level=level)
@@ -380,8 +384,7 @@ def _stored(entry: grading.ScoreInput) -> grading.ScoreInput:
 
 def _record(level: ReviewLevel, actor, reason: str = "") -> None:
     """The history row of a write made with a conditional UPDATE (which bypasses the model's save)."""
-    level._history_user = actor
-    ReviewLevel.history.bulk_history_create([level], update=True, default_user=actor, default_change_reason=reason)
+    copy_to_history(ReviewLevel, level.pk, user=actor, reason=reason)
     recompute_after_change(division_code=level.review.village.code)
 
 
@@ -404,7 +407,7 @@ def review_level_save_draft(
     """
     review = level.review
     require_role(actor, review.village.code, STAGE_ROLES[level.level])
-    template, rules, saved = _level_inputs(level)
+    template, rules, saved = _level_inputs(level, posted=scores)
     items, vetoes, by_id = rules.items, rules.vetoes, rules.by_id
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(scores) - set(by_id))
@@ -425,10 +428,14 @@ def review_level_save_draft(
     if errors:
         raise ValidationError(errors)
 
-    # What is written, as it is stored (notes stripped), and of it only what differs from what is saved.
+    # What is written, as it is stored (notes stripped), and of it only what differs from what is saved (the
+    # whole scorecard, when it was not read: the upsert then skips the equal rows).
     scores = {item_id: _stored(e) for item_id, e in scores.items()}
-    changed = {item_id: e for item_id, e in scores.items() if saved.get(item_id) != e}
-    merged = {**saved, **scores}
+    if saved is None:
+        changed, merged = scores, scores
+    else:
+        changed = {item_id: e for item_id, e in scores.items() if saved.get(item_id) != e}
+        merged = {**saved, **scores}
     if condition_ids is None:
         condition_ids = set(level.conditions.values_list("pk", flat=True))
     result = grading.level_result(template, items, merged, vetoes, condition_ids)
@@ -449,13 +456,14 @@ def review_level_save_draft(
         raise _stale_error(level)
     if changed:
         # No per-score history (see ItemScore): the level's history row below records the save.
-        upsert_changed(
+        written = upsert_changed(
             ItemScore,
             [(level.pk, item_id, e.score, e.passed, e.note) for item_id, e in changed.items()],
             columns=["level_id", "item_id", "score", "passed", "note"],
             unique=["level", "item"],
         )
-        data_changed(review.village.code)  # an upsert sends no signal
+        if written:
+            data_changed(review.village.code)  # an upsert sends no signal
     if conditions is not None:
         level.conditions.set(condition_ids)
     for field, value in values.items():

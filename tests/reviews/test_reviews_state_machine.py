@@ -122,6 +122,24 @@ def test_the_whole_path_and_the_final_grade(tree, sampled):
     assert (review.final_grade, review.final_stage) == (Grade.AVERAGE, Stage.COUNTY)
 
 
+def test_each_save_and_the_submission_leave_a_history_row_of_the_level_as_stored(tree, reviews):
+    level = level_of(reviews.liangzhuang, Stage.VILLAGE)
+    actor = tree.users.village
+    entries = full_marks(level.review.campaign.template)
+    services.review_level_save_draft(actor=actor, level=level, scores=entries, expected_version=0)
+    services.review_level_submit(actor=actor, level=level, expected_version=1)
+    stored = ReviewLevel.objects.get(pk=level.pk)
+    records = list(stored.history.order_by("history_id"))[1:]  # after the level's creation
+    assert [(r.history_type, r.version, r.status, r.history_user) for r in records] == [
+        ("~", 1, LevelStatus.DRAFT, actor),
+        ("~", 2, LevelStatus.SUBMITTED, actor),
+    ]
+    last = records[-1]
+    kept = [f.attname for f in ReviewLevel._meta.concrete_fields]
+    assert {name: getattr(last, name) for name in kept} == {name: getattr(stored, name) for name in kept}
+    assert last.history_date >= stored.updated_at
+
+
 def test_township_may_draft_before_the_village_submits_but_not_submit(tree, reviews):
     township = fill(level_of(reviews.liangzhuang, Stage.TOWNSHIP), tree.users.township, submit=False)
     with pytest.raises(ValidationError) as exc:
