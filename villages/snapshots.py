@@ -171,25 +171,31 @@ def queued_runs_key(county_code: str) -> str:
     return f"tally-queued:{connection.settings_dict['NAME']}:{county_code}"
 
 
-def recompute_targets(county_code: str, *, queued: dict | None = None) -> tuple[int, list[str]] | None:
+class RecomputeTargets(NamedTuple):
+    county_id: int
+    periods: tuple[str, ...]
+    queued: dict[str, datetime.datetime]  # period → when a run known to be queued was queued (``_note_queued``)
+
+
+def recompute_targets(county_code: str) -> RecomputeTargets | None:
     """The county's id and the periods beat keeps fresh, cached for a minute: a save then adds only its insert
     to its queries (a campaign opened meanwhile is in the next minute's requests, and beat tallies it anyway).
-
-    ``queued`` (a dict) is filled in the same cache read with the runs known to be queued for the county: period
-    → the time it was queued (see ``_note_queued``)."""
+    With them, from the same cache read, the runs known to be queued for the county. None for no county."""
     from .tasks import current_periods  # the tasks module imports this one
 
     # Keyed by database too: ids belong to one database, and a Redis may serve several (test workers, the bench).
     key = f"recompute-targets:{connection.settings_dict['NAME']}:{county_code}:{timezone.localdate().isoformat()}"
-    read = cache.get_many([key, queued_runs_key(county_code)])
+    marks_key = queued_runs_key(county_code)
+    read = cache.get_many([key, marks_key])
     found = read.get(key)
-    if queued is not None:
-        queued.update(read.get(queued_runs_key(county_code)) or {})
     if found is None:
         county_id = Division.objects.filter(code=county_code, level=Level.COUNTY).values_list("pk", flat=True).first()
-        found = (county_id, current_periods(county_code=county_code)) if county_id else ()
+        found = (county_id, tuple(current_periods(county_code=county_code))) if county_id else ()
         cache.set(key, found, RECOMPUTE_TARGETS_TTL)
-    return tuple(found) if found else None
+    if not found:
+        return None
+    county_id, periods = found
+    return RecomputeTargets(county_id, tuple(periods), read.get(marks_key) or {})
 
 
 def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
@@ -201,18 +207,19 @@ def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
     published: the rows wait for ``manage.py tally``, which answers them, so a save never waits for a tally.
     """
     county_code = division_code[:6].ljust(12, "0")
-    queued: dict[str, datetime.datetime] = {}
-    found = recompute_targets(county_code, queued=queued)
-    if found is None:
+    targets = recompute_targets(county_code)
+    if targets is None:
         return []
-    county_id, periods = found
     data_changed(county_code)
-    fresh = timezone.now() - datetime.timedelta(seconds=_mark_ttl())
-    queued = {} if settings.CELERY_TASK_ALWAYS_EAGER else {p: at for p, at in queued.items() if at > fresh}
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        queued = {}
+    else:
+        fresh = timezone.now() - datetime.timedelta(seconds=_mark_ttl())
+        queued = {p: at for p, at in targets.queued.items() if at > fresh}
     # A period whose run is known to be queued rides on it at once, as publishing would make it (so a burst of
     # saves publishes once and the later ones pay only this insert); the others are published after the commit.
     requests = TallyRequest.objects.bulk_create(
-        [TallyRequest(county_id=county_id, period=p, published_at=queued.get(p)) for p in periods]
+        [TallyRequest(county_id=targets.county_id, period=p, published_at=queued.get(p)) for p in targets.periods]
     )
     ids = [r.pk for r in requests if r.published_at is None]
     if ids and not settings.CELERY_TASK_ALWAYS_EAGER:
