@@ -1,8 +1,6 @@
 """The division tree, cadres and posts, and the benchmark's accounts (``manage.py bench_data``); the tally,
 dashboard and statistics measurements (``manage.py bench``)."""
 
-import contextlib
-import dataclasses
 import datetime
 import json
 import time
@@ -170,6 +168,15 @@ def _county_codes() -> list[str]:
     return list(Division.objects.filter(level=Level.COUNTY).order_by("code").values_list("code", flat=True))
 
 
+def _timed_tallies(codes: list[str], period: str) -> float:
+    from .snapshots import tally_county
+
+    started = time.perf_counter()
+    for code in codes:
+        tally_county(county_code=code, period=period)
+    return time.perf_counter() - started
+
+
 def child_tally(*, period: str, reps: int) -> dict:
     """In its own process: the full tally (every metric, every level, every county, one period) against the
     floor, which runs the same aggregate SQL directly on the cursor and only fetches the rows: no ORM, no
@@ -178,40 +185,22 @@ def child_tally(*, period: str, reps: int) -> dict:
     from django.db import connection
 
     from . import metrics
-    from .snapshots import tally_county
 
     codes = _county_codes()
     captured: list[tuple[str, tuple]] = []
-    inside = [False]
-
-    def flagged(compute):
-        def run(*args, **kwargs):
-            inside[0] = True
-            try:
-                return compute(*args, **kwargs)
-            finally:
-                inside[0] = False
-
-        return run
-
-    def capture(execute, sql, params, many, context):
-        if inside[0] and sql.lstrip().upper().startswith("SELECT"):
-            captured.append((sql, params))
-        return execute(sql, params, many, context)
 
     def tally_all(*, capturing: bool) -> float:
-        originals = dict(metrics.registry())
-        if capturing:
-            for key, spec in originals.items():
-                metrics._REGISTRY[key] = dataclasses.replace(spec, compute=flagged(spec.compute))
-        started = time.perf_counter()
-        try:
-            with connection.execute_wrapper(capture) if capturing else contextlib.nullcontext():
-                for code in codes:
-                    tally_county(county_code=code, period=period)
-        finally:
-            metrics._REGISTRY.update(originals)
-        return time.perf_counter() - started
+        if not capturing:
+            return _timed_tallies(codes, period)
+        with metrics.watching_metrics() as in_metric:
+
+            def capture(execute, sql, params, many, context):
+                if in_metric() and sql.lstrip().upper().startswith("SELECT"):
+                    captured.append((sql, params))
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(capture):
+                return _timed_tallies(codes, period)
 
     # The key measures the tally as beat runs it, over the snapshot a previous tally left. On data never tallied
     # the first tally (which writes every row) runs first, timed and reported on its own, and captures the floor.

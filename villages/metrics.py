@@ -14,10 +14,12 @@ Metrics are found by importing every installed app's ``tallies`` module, so the 
 """
 
 import calendar
+import contextlib
 import contextvars
+import dataclasses
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
@@ -128,6 +130,32 @@ def registry() -> dict[str, Metric]:
         autodiscover_modules("tallies")
         _DISCOVERED = True
     return dict(sorted(_REGISTRY.items()))
+
+
+@contextlib.contextmanager
+def watching_metrics() -> Iterator[Callable[[], bool]]:
+    """Within it, every metric's computation is watched: it yields a function that tells whether one is running
+    now, so that a statement can be told to be a metric's or the tally's own (the benchmark's floor replays
+    the metrics' SQL; the tally's tests count its own statements)."""
+    running = [False]
+
+    def watched(compute):
+        def run(*args, **kwargs):
+            running[0] = True
+            try:
+                return compute(*args, **kwargs)
+            finally:
+                running[0] = False
+
+        return run
+
+    originals = registry()
+    for key, spec in originals.items():
+        _REGISTRY[key] = dataclasses.replace(spec, compute=watched(spec.compute))
+    try:
+        yield lambda: running[0]
+    finally:
+        _REGISTRY.update(originals)
 
 
 _PERIOD_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?$")

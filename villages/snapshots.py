@@ -57,20 +57,21 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             proposals = stars.propose(county=county, year=year, rows=rows, run=run) if year else []
             snapshot = Snapshot.objects.filter(division_code__startswith=county.prefix, period=parsed.key)
             run.digest = figures_digest(rows, proposals)
+            written = 0
             if not _snapshot_holds(county, parsed.key, run.digest, snapshot, len(rows)):
                 # Only the figures that changed are written (deleted, then COPYed on PostgreSQL); an unchanged row
                 # keeps the id of the run that computed it, unless that run was under other rules.
-                replace_rows(
+                written = replace_rows(
                     snapshot,
                     rows,
                     key=("division", "metric"),
                     compare=("division_code", "numerator", "denominator", "inputs"),
                     keep=Q(run__rule_version=RULE_VERSION),
-                )
+                ).written
                 if year:
                     stars.replace_proposals(county=county, year=year, proposals=proposals)
             run.status = TallyRun.Status.SUCCEEDED
-            run.rows_written = len(rows)
+            run.rows_written = written  # the snapshot rows this run wrote: none when every figure stayed the same
             run.finished_at = timezone.now()
             run.save(update_fields=["status", "rows_written", "finished_at", "digest"])
             TallyRequest.objects.filter(pk__in=answered).update(done_at=run.finished_at)

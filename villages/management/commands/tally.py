@@ -54,7 +54,7 @@ class Command(BaseCommand):
             for period in periods:
                 run = tally_county(county_code=code, period=period)
                 if not options["json"]:
-                    self.stdout.write(f"tally {code} {period}: {run.rows_written} figures")
+                    self.stdout.write(f"tally {code} {period}: {run.rows_written} snapshot rows written")
         if options["json"]:
             rows = Snapshot.objects.filter(
                 period=options["period"], division_code__regex="^(" + "|".join(c[:6] for c in done) + ")"
