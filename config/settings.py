@@ -306,6 +306,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "villages.tally_all_counties",
         "schedule": float(env.int("SHANZHI_TALLY_INTERVAL", default=3600)),
     },
+    # Form tokens and API idempotency keys past their expiry (SHANZHI_IDEMPOTENCY_HOURS).
+    "purge-idempotency-records": {"task": "villages.purge_idempotency_records", "schedule": 3600.0},
     # Last month's three-colour record books of every village, published once the month is over (idempotent).
     "publish-record-books": {"task": "reviews.publish_record_books", "schedule": 6 * 3600.0},
 }

@@ -9,10 +9,11 @@
   first post of a token that succeeds (a redirect, the Post/Redirect/Get rule every form view follows) is
   stored; posting the same token again answers with the same redirect instead of a second write.
 
-The record is inserted in the same transaction as the view's writes: a second request with the same key
-waits on the unique index until the first commits, then replays it; a failed or crashed first request leaves
-nothing, so the retry runs. Records expire after SHANZHI_IDEMPOTENCY_HOURS (a user's expired ones are purged
-at their next keyed write).
+The record is inserted in the same transaction as the view's writes (``INSERT … ON CONFLICT DO NOTHING``, one
+statement; then one to store the answer or drop the record): a second request with the same key waits on the
+unique index until the first commits, then replays it; a failed or crashed first request leaves nothing, so the
+retry runs. Records expire after SHANZHI_IDEMPOTENCY_HOURS; a beat task purges the expired ones every hour, and
+a key whose record has expired may be used again at once.
 """
 
 import hashlib
@@ -22,7 +23,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,6 +57,51 @@ def _problem(request, api, status, message):
     if api:
         return HttpResponse(json.dumps({"detail": message}), status=status, content_type="application/json")
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _claim(user, key: str, fingerprint: str) -> int | None:
+    """Insert the key's record, in one statement: its id, or None when the user already has a live record of
+    that key. A concurrent request with the key waits on the unique index until the first one commits (then
+    finds its record) or rolls back (then inserts its own). A record past its expiry is deleted and the key
+    claimed anew; the rest of the expired records go in the hourly purge (``purge_expired``)."""
+    from .models import IdempotencyRecord
+
+    ops = connection.ops
+    table = ops.quote_name(IdempotencyRecord._meta.db_table)
+    now = timezone.now()
+    columns = ["user_id", "key", "fingerprint", "content_type", "location", "body", "created_at", "expires_at"]
+    values = [user.pk, key, fingerprint, "", "", b"", now, now + _ttl()]
+    values[-2:] = [ops.adapt_datetimefield_value(v) for v in values[-2:]]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({ops.quote_name('user_id')}, {ops.quote_name('key')}) DO NOTHING "
+        f"RETURNING {ops.quote_name('id')}"
+    )
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(sql, values)
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0]
+            if not IdempotencyRecord.objects.filter(user=user, key=key, expires_at__lt=now).delete()[0]:
+                return None
+    return None
+
+
+PURGE_BATCH = 10_000
+
+
+def purge_expired(*, batch: int = PURGE_BATCH) -> int:
+    """Delete records past their expiry, at most ``batch`` of them (the beat task runs it every hour, so a
+    backlog goes in steps that never hold locks for long). Returns how many went."""
+    from .models import IdempotencyRecord
+
+    old = IdempotencyRecord.objects.filter(expires_at__lt=timezone.now()).order_by("expires_at")
+    deleted, _by_model = IdempotencyRecord.objects.filter(
+        pk__in=list(old.values_list("pk", flat=True)[:batch])
+    ).delete()
+    return deleted
 
 
 class IdempotencyMiddleware:
@@ -94,14 +140,8 @@ class IdempotencyMiddleware:
         from .models import IdempotencyRecord
 
         with transaction.atomic():
-            now = timezone.now()
-            IdempotencyRecord.objects.filter(user=user, expires_at__lt=now).delete()
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        user=user, key=key, fingerprint=fingerprint, expires_at=now + _ttl()
-                    )
-            except IntegrityError:
+            record_id = _claim(user, key, fingerprint)
+            if record_id is None:
                 # Another request with this key committed first (we waited for it on the unique index).
                 return self._replay(request, IdempotencyRecord.objects.get(user=user, key=key), fingerprint, api)
             response = self.get_response(request)
@@ -109,12 +149,14 @@ class IdempotencyMiddleware:
                 transaction.set_rollback(True)
                 return response
             keep = (200 <= response.status_code < 300) if api else (300 <= response.status_code < 400)
+            record = IdempotencyRecord.objects.filter(pk=record_id)
             if keep and not response.streaming:
-                record.status_code = response.status_code
-                record.content_type = response.get("Content-Type", "")
-                record.location = response.get("Location", "")[:500]
-                record.body = bytes(response.content)
-                record.save(update_fields=["status_code", "content_type", "location", "body"])
+                record.update(
+                    status_code=response.status_code,
+                    content_type=response.get("Content-Type", ""),
+                    location=response.get("Location", "")[:500],
+                    body=bytes(response.content),
+                )
             else:
                 record.delete()  # not a success: the same key may be tried again
             return response

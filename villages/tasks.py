@@ -56,6 +56,14 @@ def tally_all_counties(period: str | None = None, include_month: bool = True) ->
     return sent
 
 
+@shared_task(name="villages.purge_idempotency_records", time_limit=300, soft_time_limit=270)
+def purge_idempotency_records() -> int:
+    """Delete the idempotency records past their expiry (``villages.idempotency.purge_expired``)."""
+    from .idempotency import purge_expired
+
+    return purge_expired()
+
+
 @shared_task(name="villages.publish_tally_requests", time_limit=60, soft_time_limit=50)
 def publish_tally_requests() -> int:
     """Send the recompute requests that could not be published when they were made (Redis was away), and

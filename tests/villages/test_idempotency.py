@@ -2,10 +2,13 @@
 (its one-time token) posted twice. Generic (villages.idempotency.IdempotencyMiddleware), so every area has it."""
 
 import threading
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -15,9 +18,10 @@ from petitions.models import Petition
 from tests.factories import UserFactory, valid_id_number
 from tests.grids.conftest import make_grid
 from tests.html_forms import post_forms
-from villages.idempotency import FORM_FIELD
+from villages.idempotency import FORM_FIELD, purge_expired
 from villages.models import Cadre, IdempotencyRecord
 from villages.services import api_token_create
+from villages.tasks import purge_idempotency_records
 
 
 def _body(tree, **over):
@@ -72,6 +76,28 @@ def test_expired_keys_are_purged_and_may_be_used_again(tree):
     IdempotencyRecord.objects.update(expires_at=timezone.now())
     assert api.post(reverse("petition-list"), _body(tree), format="json", HTTP_IDEMPOTENCY_KEY="k").status_code == 201
     assert Petition.objects.count() == 2 and IdempotencyRecord.objects.count() == 1
+
+
+def test_the_hourly_purge_deletes_expired_records_in_batches(tree):
+    api = _token_client(tree.users.petition)
+    for key in ("a", "b", "c", "live"):
+        api.post(reverse("petition-list"), _body(tree, subject=key), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    IdempotencyRecord.objects.exclude(key="live").update(expires_at=timezone.now() - timedelta(hours=1))
+    assert purge_expired(batch=2) == 2
+    assert purge_idempotency_records() == 1  # the beat task: the rest of them
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["live"]
+    assert "villages.purge_idempotency_records" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+
+
+def test_a_keyed_form_write_costs_two_statements_of_its_own(client, tree):
+    client.force_login(tree.users.township)
+    url = reverse("villages:cadre_create", args=[tree.liangzhuang.code])
+    data = _form(client, url) | {"name": "李新", "gender": "male", "term_start_year": "2021"}
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(url, data).status_code == 302
+    own = [q["sql"] for q in queries.captured_queries if "villages_idempotencyrecord" in q["sql"]]
+    assert len(own) == 2, own  # the claim (INSERT … ON CONFLICT DO NOTHING) and the answer stored
+    assert own[0].startswith("INSERT") and own[1].startswith("UPDATE")
 
 
 def test_without_a_key_nothing_changes(tree):
