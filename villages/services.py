@@ -222,6 +222,8 @@ def tokens_changed(sender, instance, **kwargs) -> None:
     """Receiver of ``post_save``/``post_delete`` of ApiToken and of the user model: the cached tokens go."""
     if isinstance(instance, ApiToken):
         forget_tokens([instance.digest])
+    elif kwargs.get("update_fields") == frozenset({"last_login"}):
+        return  # a sign-in (``update_last_login``) changes nothing a token grants
     elif instance.pk:
         forget_tokens(ApiToken.objects.filter(user_id=instance.pk).values_list("digest", flat=True))
 

@@ -56,6 +56,22 @@ def test_a_deactivated_users_token_is_refused_on_the_next_request(tree):
     assert api.get(reverse("division-list")).status_code == 401
 
 
+def test_signing_in_keeps_the_users_cached_tokens(client, tree):
+    tally_county(county_code="411103000000", period="2026")
+    _token, api = _api(tree.users.api)
+    params = {"division": "411103000000", "period": "2026"}
+    for _ in range(2):
+        assert api.get(STATS, params).status_code == 200
+    tree.users.api.set_password("another-Passw0rd")
+    tree.users.api.save(update_fields=["password"])  # any other change of the user drops them
+    assert api.get(STATS, params).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.login(username=tree.users.api.username, password="another-Passw0rd")
+    assert not [q for q in ctx.captured_queries if "villages_apitoken" in q["sql"]]
+    response, sql = _tables(api, STATS, **params)
+    assert response.status_code == 200 and "villages_apitoken" not in sql
+
+
 def test_a_removed_scope_answers_404_on_the_next_request(client, tree):
     client.force_login(tree.users.county)
     page = reverse("villages:division", args=["411103000000"])
