@@ -446,9 +446,11 @@ class TallyRun(models.Model):
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     error = models.TextField(_("error"), blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
-    # The digest of the figures it found (``villages.snapshots.figures_digest``): the next run over unchanged
-    # data finds the same and leaves the snapshot as it is, without reading it back.
+    # The digests of the figures it found, per metric and "stars" for the year's star proposals
+    # (``villages.snapshots.figures_digests``), and all of them in one: the next run compares and writes only the
+    # metrics whose digest moved, and over unchanged data leaves the snapshot as it is, without reading it back.
     digest = models.CharField(_("digest of the figures"), max_length=64, blank=True)
+    part_digests = models.JSONField(_("digests by metric"), default=dict, blank=True)
 
     objects = TallyRunQuerySet.as_manager()
 

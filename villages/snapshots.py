@@ -51,29 +51,38 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             # Serialises concurrent runs for this county (PostgreSQL row lock; SQLite serialises writers anyway).
             Division.objects.select_for_update(no_key=True).filter(pk=county.pk).first()
             with run_memo():
-                rows = _compute(county, parsed, run)
+                rows, spans = _compute(county, parsed)
             # A year's tally also proposes the villages' stars from its figures.
             year = parsed.start.year if parsed.is_year else None
             proposals = stars.propose(county=county, year=year, rows=rows, run=run) if year else []
             snapshot = Snapshot.objects.filter(division_code__startswith=county.prefix, period=parsed.key)
-            run.digest = figures_digest(rows, proposals)
+            run.part_digests = figures_digests(rows, spans, proposals)
+            run.digest = _combined(run.part_digests)
+            stale = _stale_parts(county, parsed.key, run.part_digests, snapshot, len(rows))
             written = 0
-            if not _snapshot_holds(county, parsed.key, run.digest, snapshot, len(rows)):
-                # Only the figures that changed are written (deleted, then COPYed on PostgreSQL); an unchanged row
-                # keeps the id of the run that computed it, unless that run was under other rules.
+            # Only the figures that changed are written (deleted, then COPYed on PostgreSQL); an unchanged row
+            # keeps the id of the run that computed it, unless that run was under other rules. When the last run
+            # vouches for the stored rows, only the metrics whose digest moved are compared.
+            if stale is None:
+                part, changed = snapshot, [r._replace(run_id=run.pk) for r in rows]
+            else:
+                metrics = sorted(stale - {STARS})
+                part = snapshot.filter(metric__in=metrics)
+                changed = [r._replace(run_id=run.pk) for m in metrics for r in rows[slice(*spans[m])]]
+            if stale is None or stale - {STARS}:
                 written = replace_rows(
-                    snapshot,
-                    rows,
+                    part,
+                    changed,
                     key=("division", "metric"),
                     compare=("division_code", "numerator", "denominator", "inputs"),
                     keep=Q(run__rule_version=RULE_VERSION),
                 ).written
-                if year:
-                    stars.replace_proposals(county=county, year=year, proposals=proposals)
+            if year and (stale is None or STARS in stale):
+                stars.replace_proposals(county=county, year=year, proposals=proposals)
             run.status = TallyRun.Status.SUCCEEDED
             run.rows_written = written  # the snapshot rows this run wrote: none when every figure stayed the same
             run.finished_at = timezone.now()
-            run.save(update_fields=["status", "rows_written", "finished_at", "digest"])
+            run.save(update_fields=["status", "rows_written", "finished_at", "digest", "part_digests"])
             TallyRequest.objects.filter(pk__in=answered).update(done_at=run.finished_at)
     except Exception as exc:
         TallyRun.objects.filter(pk=run.pk).update(
@@ -99,48 +108,77 @@ class SnapshotRow(NamedTuple):
     run_id: int
 
 
-def _compute(county: Division, period: Period, run: TallyRun) -> list[SnapshotRow]:
+def _compute(county: Division, period: Period) -> tuple[list[SnapshotRow], dict[str, tuple[int, int]]]:
+    """Every metric's rows for the county's divisions, metric by metric, and where each metric's rows are in the
+    list (start, end). The rows carry no run yet (``run_id`` None): they are digested without it, and only those
+    written are given the run."""
     divisions = dict(
         Division.objects.filter(code__startswith=county.prefix)
         .filter(level__in=[Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE])
         .current(period.last_day)
         .values_list("code", "pk")
     )
-    rows = []
-    append, period_key, run_id = rows.append, period.key, run.pk
+    rows: list[SnapshotRow] = []
+    spans: dict[str, tuple[int, int]] = {}
+    append, period_key = rows.append, period.key
     for key, spec in registry().items():
         if period.kind not in spec.periods:
             continue
         computed: dict[str, Figure] = spec.compute(county, period)
         # Every division gets a row, zero where nothing happened, so a reader never mistakes "none" for "missing".
         zero = Figure(0, 0 if spec.kind == "rate" else None)
+        start = len(rows)
         for code, pk in divisions.items():
             figure = computed.get(code) or zero
-            append(SnapshotRow(pk, code, period_key, key, figure.numerator, figure.denominator, figure.inputs, run_id))
-    return rows
+            append(SnapshotRow(pk, code, period_key, key, figure.numerator, figure.denominator, figure.inputs, None))
+        spans[key] = (start, len(rows))
+    return rows, spans
 
 
-def figures_digest(rows: list[SnapshotRow], proposals: list[stars.ProposalRow] = ()) -> str:
-    """A digest of a tally's figures and star proposals, in the order computed (divisions by code, metrics in
-    registry order, stars in theirs): every value of every row but the run that computed it."""
-    plain = [(r.division_id, r.division_code, r.metric, r.numerator, r.denominator, r.inputs) for r in rows]
-    plain += [p[:-1] for p in proposals]  # all but run_id
-    return hashlib.blake2b(pickle.dumps(plain, protocol=5), digest_size=32).hexdigest()
+STARS = "stars"  # the part of a run's digests that is the year's star proposals
 
 
-def _snapshot_holds(county: Division, period: str, digest: str, snapshot, count: int) -> bool:
-    """Whether the stored snapshot (and the year's star proposals) already are these: the county's last
-    successful run of the period, under these rules, found the same digest, and every one of its snapshot rows
-    is still there (a deleted division takes its rows and proposals with it; only tallies write either). Beat
-    re-tallies every county every hour, most of them unchanged: those runs then write nothing and read nothing
-    back. Runs of one county queue on its lock, so the last run is the one that wrote."""
+def _digest(value) -> str:
+    return hashlib.blake2b(pickle.dumps(value, protocol=5), digest_size=32).hexdigest()
+
+
+def figures_digests(
+    rows: list[SnapshotRow], spans: dict[str, tuple[int, int]], proposals: list[stars.ProposalRow] = ()
+) -> dict[str, str]:
+    """A digest of each metric's rows (every value of every row, in the order computed: divisions by code; the
+    rows carry no run yet), and of the year's star proposals (all but their run) when there are any."""
+    # As plain tuples: pickling named tuples costs three times as much (their class, their arguments, each one).
+    digests = {key: _digest(list(map(tuple, rows[start:end]))) for key, (start, end) in spans.items()}
+    if proposals:
+        digests[STARS] = _digest([p[:-1] for p in proposals])
+    return digests
+
+
+def _combined(digests: dict[str, str]) -> str:
+    """One digest of the parts' digests, to see at a glance whether two runs found the same."""
+    return hashlib.blake2b(
+        "".join(f"{k}={v};" for k, v in sorted(digests.items())).encode(), digest_size=32
+    ).hexdigest()
+
+
+def _stale_parts(county: Division, period: str, digests: dict[str, str], snapshot, count: int) -> set[str] | None:
+    """The parts (metrics, and ``STARS``) whose stored rows may differ from these figures: those whose digest
+    differs from the county's last successful run of the period, the one that wrote them (runs of one county
+    queue on its lock). None when that run cannot vouch for the stored rows: there is none, it ran under other
+    rules or kept no digests, or not every snapshot row is still there (a deleted division takes its rows with
+    it; only tallies write them); then every row is compared. Beat re-tallies every county every hour, most of
+    them unchanged: those runs then write nothing and read nothing back."""
     last = (
         TallyRun.objects.filter(county=county, period=period, status=TallyRun.Status.SUCCEEDED)
         .order_by("-finished_at")
-        .values_list("rule_version", "digest")
+        .values_list("rule_version", "part_digests")
         .first()
     )
-    return last == (RULE_VERSION, digest) and snapshot.order_by().count() == count
+    if last is None or last[0] != RULE_VERSION or not last[1] or set(last[1]) - set(digests):
+        return None
+    if snapshot.order_by().count() != count:
+        return None
+    return {part for part, digest in digests.items() if last[1].get(part) != digest}
 
 
 def latest_run(county_code: str, period: str) -> TallyRun | None:

@@ -305,6 +305,23 @@ def test_a_changed_figure_is_replaced_and_the_rest_kept(tree):
     assert _figure("411103000000", "villages.cadres_in_office") == (3, None)
 
 
+def test_only_the_metrics_whose_figures_moved_are_read_back_and_written(tree):
+    first_run = tally_county(county_code="411103000000", period="2026")
+    assert set(first_run.part_digests) >= {"villages.cadres_in_office", "villages.one_shoulder"}
+    Post.objects.filter(pk=tree.member.pk).update(end_date=datetime.date(2024, 1, 1))  # 梁庄村 loses a cadre
+    with CaptureQueriesContext(connection) as ctx:
+        second_run = tally_county(county_code="411103000000", period="2026")
+    reads = [
+        q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT") and '"villages_snapshot"' in q["sql"]
+    ]
+    back = [sql for sql in reads if "COUNT(*)" not in sql]
+    assert len(back) == 1 and "'villages.cadres_in_office'" in back[0], back
+    moved = {k for k, v in second_run.part_digests.items() if first_run.part_digests.get(k) != v}
+    assert "villages.cadres_in_office" in moved and "villages.one_shoulder" not in moved
+    assert second_run.rows_written == 3  # 梁庄村, its township and the county
+    assert _figure("411103103201", "villages.cadres_in_office") == (1, None)
+
+
 def test_rows_no_longer_computed_are_deleted(tree):
     run = tally_county(county_code="411103000000", period="2026")
     stray = Snapshot.objects.create(
