@@ -1,4 +1,5 @@
-"""Reading the audit trail kept by django-simple-history: each change with who, when and old → new values."""
+"""The audit trail kept by django-simple-history: reading it (each change with who, when and old → new values), and
+recording the rows that conditional ``UPDATE``s wrote (``copy_to_history``)."""
 
 import functools
 

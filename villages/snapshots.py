@@ -156,9 +156,7 @@ def figures_digests(
 
 def _combined(digests: dict[str, str]) -> str:
     """One digest of the parts' digests, to see at a glance whether two runs found the same."""
-    return hashlib.blake2b(
-        "".join(f"{k}={v};" for k, v in sorted(digests.items())).encode(), digest_size=32
-    ).hexdigest()
+    return _digest(sorted(digests.items()))
 
 
 def _stale_parts(county: Division, period: str, digests: dict[str, str], snapshot, count: int) -> set[str] | None:
