@@ -168,6 +168,23 @@ def test_return_and_reopen_from_the_review_page(client, tree, reviews):
     assert "自评偏高" in page and 'name="score_' in page  # editable again, the reason shown
 
 
+def test_pages_of_imported_levels_name_nobody(client, tree, reviews):
+    """Levels loaded from a ledger (or the demo) have no author; the pages say so instead of failing."""
+    review = reviews.liangzhuang
+    level = fill(level_of(review, Stage.VILLAGE), tree.users.village)
+    type(level).objects.filter(pk=level.pk).update(updated_by=None, submitted_by=None)
+    client.force_login(tree.users.township)
+    for url in (
+        reverse("reviews:review", args=[review.pk]),
+        reverse("reviews:level", args=[review.pk, Stage.VILLAGE]),
+        reverse("reviews:board", args=[tree.peicheng.code]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "Submitted by — on" in client.get(reverse("reviews:level", args=[review.pk, Stage.VILLAGE])).content.decode()
+    assert "imported" in client.get(reverse("reviews:board", args=[tree.peicheng.code])).content.decode()
+
+
 def test_post_ratings(client, tree, reviews):
     review = reviews.liangzhuang
     client.force_login(tree.users.township)

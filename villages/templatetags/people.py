@@ -1,0 +1,17 @@
+"""How a person is named on a page: `{{ level.updated_by|person|default:"—" }}`.
+
+Who did something is often unknown: imported rows, system actions, or a user since removed (SET_NULL). A
+`first_name|default:user.username` chain breaks there, because a filter's argument that cannot be looked up
+raises instead of rendering empty; this filter gives "" for nobody, so the template's own default shows.
+"""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def person(user) -> str:
+    if user is None:
+        return ""
+    return user.first_name or user.get_username()
