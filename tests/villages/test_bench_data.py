@@ -4,6 +4,8 @@ No timing is asserted here: speed is measured by ``make bench``, never by the te
 """
 
 import io
+import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -45,3 +47,14 @@ def test_same_seed_same_rows():
     first = list(Petition.objects.order_by("pk").values_list("number", "received_on", "status")[:200])
     call_command("bench_data", scale="tiny", seed=3, reset=True, stdout=io.StringIO())
     assert list(Petition.objects.order_by("pk").values_list("number", "received_on", "status")[:200]) == first
+
+
+def test_a_childs_peak_memory_is_its_own():
+    """The bench's children report their own peak, not that of the bench which spawned them (which may have
+    just generated a province)."""
+    held = bytearray(300 * 1024 * 1024)
+    held[::4096] = b"\1" * len(held[::4096])  # touched, so resident
+    code = "from villages.benchkit import peak_mb; print(peak_mb())"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(child.stdout) < 150
+    del held
