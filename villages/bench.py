@@ -168,13 +168,13 @@ def _county_codes() -> list[str]:
     return list(Division.objects.filter(level=Level.COUNTY).order_by("code").values_list("code", flat=True))
 
 
-def _timed_tallies(codes: list[str], period: str) -> float:
+def _timed_tallies(codes: list[str], period: str) -> tuple[float, int]:
+    """The seconds to tally every county, and how many counties' figures moved (rows written)."""
     from .snapshots import tally_county
 
     started = time.perf_counter()
-    for code in codes:
-        tally_county(county_code=code, period=period)
-    return time.perf_counter() - started
+    moved = sum(tally_county(county_code=code, period=period).rows_written > 0 for code in codes)
+    return time.perf_counter() - started, moved
 
 
 def child_tally(*, period: str, reps: int) -> dict:
@@ -189,7 +189,7 @@ def child_tally(*, period: str, reps: int) -> dict:
     codes = _county_codes()
     captured: list[tuple[str, tuple]] = []
 
-    def tally_all(*, capturing: bool) -> float:
+    def tally_all(*, capturing: bool) -> tuple[float, int]:
         if not capturing:
             return _timed_tallies(codes, period)
         with metrics.watching_metrics() as in_metric:
@@ -206,10 +206,12 @@ def child_tally(*, period: str, reps: int) -> dict:
     # the first tally (which writes every row) runs first, timed and reported on its own, and captures the floor.
     first_s = None
     if not Snapshot.objects.filter(period=period).exists():
-        first_s = tally_all(capturing=True)
-    tally_times, floor_times = [], []
+        first_s, _moved = tally_all(capturing=True)
+    tally_times, floor_times, moved = [], [], []
     for rep in range(reps):
-        tally_times.append(tally_all(capturing=rep == 0 and first_s is None))
+        seconds, counties = tally_all(capturing=rep == 0 and first_s is None)
+        tally_times.append(seconds)
+        moved.append(counties)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             for sql, params in captured:
@@ -221,6 +223,8 @@ def child_tally(*, period: str, reps: int) -> dict:
         "floor_s": median(floor_times),
         "first_s": first_s,
         "queries": len(captured),
+        "counties": len(codes),
+        "moved": moved,
     }
 
 
@@ -229,6 +233,8 @@ def measure_tally(run: Run) -> list[Result]:
     out = run_child("villages.tally", period=str(DATA_YEAR), reps=run.tally_reps)
     ratio = out["tally_s"] / out["floor_s"]
     detail = f"tally {out['tally_s']:.2f} s, floor {out['floor_s']:.2f} s ({out['queries']} aggregate queries)"
+    moved = ", ".join(str(n) for n in out["moved"])
+    detail += f"; counties whose figures moved since the tally before, each run: {moved} of {out['counties']}"
     if out.get("first_s"):
         first = out["first_s"]
         detail += f"; the first tally of the data, writing every row: {first:.2f} s ({first / out['floor_s']:.2f}×)"

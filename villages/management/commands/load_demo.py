@@ -53,7 +53,7 @@ class Command(BaseCommand):
             periods += [m for m in past if m not in periods] or [f"{today.year}-{today.month:02d}"]
             for period in periods:
                 run = tally_county(county_code=code, period=period)
-                self.stdout.write(f"tally {code} {period}: {run.rows_written} figures")
+                self.stdout.write(f"tally {code} {period}: {run.rows_written} snapshot rows written")
 
     def _print_accounts(self):
         width = max(len(username) for username, _ in DEMO_ACCOUNTS)
