@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from villages.choices import Level
 from villages.models import Division, ScopedQuerySet
+from villages.people import display_name
 from villages.validators import mask_phone, validate_phone
 
 from .choices import (
@@ -262,7 +263,7 @@ class GridAssignment(models.Model):
     @property
     def holder(self) -> str:
         if self.user_id:
-            return self.user.first_name or self.user.get_username()
+            return display_name(self.user)
         return self.person_name
 
     @property
@@ -496,7 +497,7 @@ class Visit(models.Model):
         if self.visitor_member_id:
             return self.visitor_member.name
         if self.visitor_user_id:
-            return self.visitor_user.first_name or self.visitor_user.get_username()
+            return display_name(self.visitor_user)
         return ""
 
 
@@ -735,9 +736,7 @@ class RequestStep(models.Model):
 
     @property
     def actor_name(self) -> str:
-        if self.actor_id is None:
-            return ""
-        return self.actor.first_name or self.actor.get_username()
+        return display_name(self.actor) if self.actor_id else ""
 
 
 class SupervisionQuerySet(GridScopedQuerySet):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from villages.choices import Level
 from villages.models import Division
+from villages.people import display_name
 from villages.scopes import is_unrestricted, require_role, roles_for, user_scopes
 from villages.snapshots import recompute_after_change
 
@@ -300,7 +301,7 @@ def _actor_unit(actor, code: str, roles) -> str:
     for scope in user_scopes(actor):
         if scope.covers(code) and scope.role in roles:
             return scope.name
-    return actor.first_name or actor.get_username()
+    return display_name(actor)
 
 
 def _step(request, *, actor, action, from_status, from_unit, to_unit, note="", at=None) -> RequestStep:
@@ -444,9 +445,7 @@ def request_transition(
             update.append("handler")
         from_unit = _actor_unit(actor, request.grid.village.code, needed)
         request.status = RequestStatus.DISPATCHED
-        request.current_unit = (
-            _strip(to_unit) or (handler.first_name or handler.get_username() if handler else "") or grid_unit
-        )[:120]
+        request.current_unit = (_strip(to_unit) or display_name(handler) or grid_unit)[:120]
     elif action == StepAction.HANDLE:
         if not note:
             raise ValidationError({"note": _("Say what was done.")})

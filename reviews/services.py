@@ -24,6 +24,7 @@ from villages.bulk import upsert_changed
 from villages.choices import Level
 from villages.history import copy_to_history
 from villages.models import Division, Post
+from villages.people import display_name
 from villages.scopes import is_unrestricted, require_role, roles_for
 from villages.snapshots import recompute_after_change
 from villages.stats import data_changed
@@ -332,7 +333,7 @@ def _stale_error(level: ReviewLevel) -> ValidationError:
                 )
             }
         )
-    who = current.updated_by.get_full_name() or current.updated_by.get_username() if current.updated_by else "—"
+    who = display_name(current.updated_by) or "—"
     when = timezone.localtime(current.updated_at).strftime("%H:%M") if current.updated_at else ""
     message = _(
         "%(who)s saved this level at %(when)s, after you opened it, so your changes were not saved. Nothing of "

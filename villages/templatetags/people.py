@@ -7,11 +7,7 @@ raises instead of rendering empty; this filter gives "" for nobody, so the templ
 
 from django import template
 
+from villages.people import display_name
+
 register = template.Library()
-
-
-@register.filter
-def person(user) -> str:
-    if user is None:
-        return ""
-    return user.first_name or user.get_username()
+register.filter("person", display_name)
