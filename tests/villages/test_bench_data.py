@@ -57,4 +57,3 @@ def test_a_childs_peak_memory_is_its_own():
     code = "from villages.benchkit import peak_mb; print(peak_mb())"
     child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert float(child.stdout) < 150
-    del held

@@ -1,7 +1,7 @@
 """How a person is named on a page: `{{ level.updated_by|person|default:"—" }}`.
 
-Who did something is often unknown: imported rows, system actions, or a user since removed (SET_NULL). A
-`first_name|default:user.username` chain breaks there, because a filter's argument that cannot be looked up
+Who did something is often unknown: rows imported from a ledger or loaded by the demo, and system actions, have
+no user. A `first_name|default:user.username` chain breaks there, because a filter's argument that cannot be looked up
 raises instead of rendering empty; this filter gives "" for nobody, so the template's own default shows.
 """
 
