@@ -48,9 +48,9 @@ def test_every_admin_is_scoped():
 def test_every_inline_is_scoped():
     for model, model_admin in REGISTRY:
         for inline in model_admin.inlines:
-            assert hasattr(inline, "formfield_for_foreignkey") and issubclass(
-                inline, admin.options.InlineModelAdmin
-            ), inline
+            assert hasattr(inline, "formfield_for_foreignkey") and issubclass(inline, admin.options.InlineModelAdmin), (
+                inline
+            )
             from villages.admin_scope import ScopedForeignKeys
 
             assert issubclass(inline, ScopedForeignKeys), f"{_label(model)}: {inline.__name__} must be a ScopedInline"
