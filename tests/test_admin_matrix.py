@@ -10,12 +10,14 @@ ModelAdmin registered without a scope fails here (it is not a ``ScopedModelAdmin
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from tests.admin_objects import Builder
-from villages.admin_scope import ScopedModelAdmin
+from villages.admin_scope import ScopedForeignKeys, ScopedModelAdmin
 from villages.models import ApiToken, Division
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -33,16 +35,42 @@ def _kind(model_admin):
     return "scoped"
 
 
-def test_every_admin_is_scoped():
-    for model, model_admin in REGISTRY:
-        assert isinstance(model_admin, ScopedModelAdmin), f"{_label(model)}: its admin must be a ScopedModelAdmin"
+def unscoped_admins(registry):
+    """The registered admins that do not say how their rows are scoped."""
+    problems = []
+    for model, model_admin in registry:
+        if not isinstance(model_admin, ScopedModelAdmin):
+            problems.append(f"{_label(model)}: its admin must be a ScopedModelAdmin")
+            continue
         declared = [
             bool(model_admin.scope_field),
             bool(model_admin.shared),
             model_admin.superuser_only,
             type(model_admin).limit_to_scope is not ScopedModelAdmin.limit_to_scope,
         ]
-        assert any(declared), f"{_label(model)}: declare scope_field, shared, superuser_only or limit_to_scope"
+        if not any(declared):
+            problems.append(f"{_label(model)}: declare scope_field, shared, superuser_only or limit_to_scope")
+    return problems
+
+
+def test_every_admin_is_scoped():
+    assert not unscoped_admins(REGISTRY)
+
+
+def test_an_admin_registered_without_a_scope_is_found():
+    from grids.models import GridAssignment
+
+    site = admin.AdminSite(name="probe")
+    site.register(GridAssignment, admin.ModelAdmin)
+    assert unscoped_admins(site._registry.items()) == ["grids.GridAssignment: its admin must be a ScopedModelAdmin"]
+    site = admin.AdminSite(name="probe")
+    site.register(GridAssignment, ScopedModelAdmin)
+    assert unscoped_admins(site._registry.items()) == [
+        "grids.GridAssignment: declare scope_field, shared, superuser_only or limit_to_scope"
+    ]
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    assert site._registry[GridAssignment].get_queryset(request).query.is_empty()  # it shows nothing until it says
 
 
 def test_every_inline_is_scoped():
@@ -51,7 +79,6 @@ def test_every_inline_is_scoped():
             assert hasattr(inline, "formfield_for_foreignkey") and issubclass(inline, admin.options.InlineModelAdmin), (
                 inline
             )
-            from villages.admin_scope import ScopedForeignKeys
 
             assert issubclass(inline, ScopedForeignKeys), f"{_label(model)}: {inline.__name__} must be a ScopedInline"
 
@@ -142,6 +169,11 @@ def test_admin_views_stay_in_scope(client, tree, county_admin, model, model_admi
         assert response.status_code == 404, (view, "outside", response.status_code)
         assert client.post(_url(model, view, outside.pk), {"post": "yes"}).status_code == 404, (view, "post")
     assert model._default_manager.filter(pk=outside.pk).exists()
+
+    if hasattr(model, "get_absolute_url"):  # "view on site": Django's redirect found any row by id
+        content_type = ContentType.objects.get_for_model(model).pk
+        assert client.get(reverse("admin:view_on_site", args=[content_type, inside.pk])).status_code == 302
+        assert client.get(reverse("admin:view_on_site", args=[content_type, outside.pk])).status_code == 404
 
     if isinstance(model_admin, SimpleHistoryAdmin):
         version_in = inside.history.latest("history_id").history_id
