@@ -226,3 +226,20 @@ def test_every_registered_admin_has_views_the_matrix_reaches():
                 _url(model, view)
             except NoReverseMatch as exc:  # pragma: no cover - a broken registration
                 raise AssertionError(model) from exc
+
+
+def test_no_admin_lists_or_edits_id_and_phone_numbers(admin_user):
+    """ID and phone numbers are shown, masked or in full by role, and edited only in the application (where they are
+    validated and their reading logged); the admin's lists, searches and forms leave them out."""
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    numbers = {"id_number", "phone", "requester_phone"}
+    for model, model_admin in REGISTRY:
+        if model_admin.superuser_only:
+            continue
+        shown = set(model_admin.get_list_display(request)) | set(model_admin.get_search_fields(request))
+        obj = model()
+        shown |= set(model_admin.get_fields(request, obj)) | set(model_admin.get_readonly_fields(request, obj))
+        for inline in model_admin.get_inline_instances(request, obj):
+            shown |= set(inline.get_fields(request, obj)) | set(inline.get_readonly_fields(request, obj))
+        assert not shown & numbers, (_label(model), shown & numbers)
