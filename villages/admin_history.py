@@ -38,6 +38,7 @@ class AuditTrailAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         obj = self.scoped_object_or_404(request, object_id)
+        # Read by get_historical_record_context_helper, which simple-history calls with the version, not the record.
         request._shanzhi_full_personal_data = self.sees_full_personal_data(request, obj)
         if personal_fields(self.model):
             log_admin_access(request, self.model, [obj.pk if obj is not None else object_id])

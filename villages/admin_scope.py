@@ -24,6 +24,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import router
 from django.http import Http404
 
+from .models import PersonalDataAccess
 from .scopes import is_unrestricted, scope_q, sees_personal_data
 
 # The fields whose values are personal data: reading them in the admin is logged.
@@ -43,8 +44,6 @@ def personal_fields(model) -> list[str]:
 
 def log_admin_access(request, model, ids) -> None:
     """One ``PersonalDataAccess`` row for the records whose personal data an admin page showed."""
-    from .models import PersonalDataAccess
-
     ids = [pk for pk in ids if pk is not None]
     if ids:
         PersonalDataAccess.objects.create(
