@@ -8,8 +8,8 @@ from django.contrib import admin
 
 from villages.admin import ScopedAdmin
 from villages.admin_history import AuditTrailAdmin as SimpleHistoryAdmin
+from villages.admin_scope import ScopedInline, ScopedModelAdmin
 from villages.models import Division
-from villages.scopes import scope_q
 
 from .models import (
     BuildingPartyGroup,
@@ -28,12 +28,7 @@ from .models import (
 
 
 class GridScopedAdmin(ScopedAdmin):
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Grid:
-            kwargs["queryset"] = Grid.objects.visible_to(request.user)
-        elif db_field.related_model is PartyMember:
-            kwargs["queryset"] = PartyMember.objects.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    pass  # foreign keys (grids, party members, …) are limited to the user's rows by admin_scope.ScopedForeignKeys
 
 
 @admin.register(GridRules)
@@ -48,12 +43,13 @@ class GridRulesAdmin(GridScopedAdmin):
 
 
 @admin.register(CareTag)
-class CareTagAdmin(admin.ModelAdmin):
+class CareTagAdmin(ScopedModelAdmin):
+    shared = "the care tags of households, one list for every county"
     list_display = ["name", "order", "active"]
     list_editable = ["order", "active"]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(ScopedInline):
     model = GridAssignment
     extra = 0
     fields = ["role", "user", "person_name", "start_date", "end_date"]
@@ -102,19 +98,21 @@ class HouseholdAdmin(GridScopedAdmin):
     exclude = ["phone"]  # as above
 
 
-class SubcategoryInline(admin.TabularInline):
+class SubcategoryInline(ScopedInline):
     model = ServiceSubcategory
     extra = 0
 
 
 @admin.register(ServiceCategory)
-class ServiceCategoryAdmin(admin.ModelAdmin):
+class ServiceCategoryAdmin(ScopedModelAdmin):
+    shared = "the service catalogue, one for every county"
     list_display = ["name", "order"]
     inlines = [SubcategoryInline]
 
 
 @admin.register(ServiceItem)
 class ServiceItemAdmin(SimpleHistoryAdmin):
+    shared = "the service catalogue, one for every county"
     list_display = ["name", "subcategory", "time_limit", "time_unit", "active"]
     list_filter = ["subcategory__category", "time_unit", "active"]
     list_editable = ["time_limit", "time_unit", "active"]
@@ -122,15 +120,13 @@ class ServiceItemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(admin.ModelAdmin):
+class ServiceRequestAdmin(ScopedModelAdmin):
+    scope_field = "grid__village__code"
     list_display = ["pk", "item", "grid", "status", "due_at", "supervision_level"]
     list_filter = ["status", "supervision_level"]
     # The requester's phone is left out: personal data is shown, masked, in the application.
     readonly_fields = [f.name for f in ServiceRequest._meta.concrete_fields if f.name != "requester_phone"]
     exclude = ["requester_phone"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, "grid__village__code"))
 
     def has_add_permission(self, request):
         return False

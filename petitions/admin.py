@@ -4,6 +4,7 @@ are shown for reference only, since every change to them goes through the servic
 from django.contrib import admin
 
 from villages.admin import ScopedAdmin
+from villages.admin_scope import ScopedInline
 
 from .models import DeadlineRules, Dispute, Mediation, Petition, Petitioner, PetitionStep
 
@@ -28,7 +29,7 @@ class ReadOnlyAdmin(ScopedAdmin):
         return False
 
 
-class PetitionerInline(admin.TabularInline):
+class PetitionerInline(ScopedInline):
     model = Petitioner
     fields = ["name", "address"]  # ID and phone numbers are shown, masked, in the application
     readonly_fields = fields
@@ -36,7 +37,7 @@ class PetitionerInline(admin.TabularInline):
     can_delete = False
 
 
-class StepInline(admin.TabularInline):
+class StepInline(ScopedInline):
     model = PetitionStep
     fields = ["on", "action", "actor", "from_unit", "to_unit", "note"]
     readonly_fields = fields
@@ -52,7 +53,7 @@ class PetitionAdmin(ReadOnlyAdmin):
     inlines = [PetitionerInline, StepInline]
 
 
-class MediationInline(admin.TabularInline):
+class MediationInline(ScopedInline):
     model = Mediation
     fields = ["kind", "mediator", "method", "sessions", "started_on", "ended_on", "resolved"]
     readonly_fields = fields

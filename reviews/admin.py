@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from villages.admin_history import AuditTrailAdmin as SimpleHistoryAdmin
-from villages.scopes import is_unrestricted, scope_q
+from villages.admin_scope import ScopedModelAdmin
+from villages.scopes import is_unrestricted
 
 from .models import (
     Campaign,
@@ -56,8 +57,7 @@ class TemplatePartAdmin(SimpleHistoryAdmin):
     form = TemplatePartForm
     template_path = "template"
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
+    def limit_to_scope(self, request, qs):
         visible = ScorecardTemplate.objects.visible_to(request.user).values("pk")
         return qs.filter(**{f"{self.template_path}__in": visible})
 
@@ -84,8 +84,8 @@ class ScorecardTemplateAdmin(TemplatePartAdmin):
     list_filter = ["status", "year"]
     raw_id_fields = ["division", "copied_from"]
 
-    def get_queryset(self, request):
-        return ScorecardTemplate.objects.visible_to(request.user)
+    def limit_to_scope(self, request, qs):
+        return qs.filter(pk__in=ScorecardTemplate.objects.visible_to(request.user).values("pk"))
 
     def _template(self, obj):
         return obj
@@ -116,13 +116,26 @@ class VetoRuleAdmin(TemplatePartAdmin):
     raw_id_fields = ["item"]
 
 
-class ReadOnlyScopedAdmin(SimpleHistoryAdmin):
-    """Records of the review process: shown, changed only through the application."""
+class ReadOnlyScopedRecordsAdmin(ScopedModelAdmin):
+    """Records of the review process without history (an evidence file): shown, changed only through the
+    application."""
 
     scope_field = "village__code"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, self.scope_field))
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyScopedAdmin(SimpleHistoryAdmin):
+    """Records of the review process: shown with their history, changed only through the application."""
+
+    scope_field = "village__code"
 
     def has_add_permission(self, request):
         return False
@@ -138,8 +151,8 @@ class ReadOnlyScopedAdmin(SimpleHistoryAdmin):
 class CampaignAdmin(ReadOnlyScopedAdmin):
     list_display = ["name", "division", "template", "start_date", "end_date"]
 
-    def get_queryset(self, request):
-        return Campaign.objects.filter(county_scope_q(request.user, "division__code"))
+    def limit_to_scope(self, request, qs):
+        return qs.filter(county_scope_q(request.user, "division__code"))
 
 
 @admin.register(Review)
@@ -166,8 +179,8 @@ class PostRatingAdmin(ReadOnlyScopedAdmin):
 class SampleDrawAdmin(ReadOnlyScopedAdmin):
     list_display = ["campaign", "share", "minimum", "seed", "drawn_at"]
 
-    def get_queryset(self, request):
-        return SampleDraw.objects.filter(county_scope_q(request.user, "campaign__division__code"))
+    def limit_to_scope(self, request, qs):
+        return qs.filter(county_scope_q(request.user, "campaign__division__code"))
 
 
 from .followup import admin as followup_admin  # noqa: E402,F401

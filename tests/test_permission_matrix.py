@@ -6,8 +6,9 @@ which test it × every role × an object inside and outside the user's scope. A 
 entry fails here. The few routes that no object scope applies to are listed in NOT_SCOPED with the reason.
 
 Then, for every route: an anonymous visitor is sent to the login page (HTML) or refused with 401/403 (API),
-whatever the method. Excluded: the Django admin (its own staff login and permissions; the scoped county admin
-is tested in tests/villages/test_demo_scopes.py) and static files (not routed by Django in any setting).
+whatever the method. Excluded: the Django admin (its own staff login and permissions; its matrix, every
+registered ModelAdmin × every admin view × in/out of scope, is tests/test_admin_matrix.py) and static files (not
+routed by Django in any setting).
 """
 
 import importlib.util

@@ -1,10 +1,16 @@
 """The Django admin, scoped: a county administrator (staff with model permissions) sees only their divisions."""
 
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .admin_history import AuditTrailAdmin as SimpleHistoryAdmin
+from .admin_scope import ScopedInline, ScopedModelAdmin
 from .models import (
     Adjustment,
     ApiToken,
@@ -17,21 +23,39 @@ from .models import (
     TallyRun,
     UserScope,
 )
-from .scopes import is_unrestricted, scope_q
+from .scopes import can_see, is_unrestricted, scope_q
 
 
 class ScopedAdmin(SimpleHistoryAdmin):
+    """A record with history, scoped by its division (``admin_scope.ScopedModelAdmin`` for every view)."""
+
     scope_field = "division__code"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, self.scope_field))
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Division:
-            kwargs["queryset"] = Division.objects.visible_to(request.user)
-        elif db_field.related_model is Cadre:
-            kwargs["queryset"] = Cadre.objects.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+# Users and groups are the system administrators': a county administrator gives scopes (UserScope) to users, and a
+# user may hold scopes in several counties, so no county may change (or list) them all.
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class UserAdmin(ScopedModelAdmin, auth_admin.UserAdmin):
+    superuser_only = True
+
+    def choices_queryset(self, request):
+        """Whom a county administrator may give a scope to (and see named): users with a scope in its divisions,
+        and users with no scope yet; not the users of other counties."""
+        users = User._default_manager.all()
+        if is_unrestricted(request.user):
+            return users
+        local = UserScope.objects.filter(scope_q(request.user, "division__code")).values("user_id")
+        return users.filter(Q(pk__in=local) | Q(scopes__isnull=True)).distinct()
+
+
+@admin.register(Group)
+class GroupAdmin(ScopedModelAdmin, auth_admin.GroupAdmin):
+    superuser_only = True
 
 
 @admin.register(Division)
@@ -42,8 +66,21 @@ class DivisionAdmin(ScopedAdmin):
     search_fields = ["code", "name"]
     raw_id_fields = ["parent", "successor"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        user = request.user
 
-class PostInline(admin.TabularInline):
+        class DivisionForm(form):
+            def clean_code(self):
+                code = self.cleaned_data.get("code", "")
+                if code and not can_see(user, code):
+                    raise ValidationError(_("This code lies outside your divisions."), code="out_of_scope")
+                return code
+
+        return DivisionForm
+
+
+class PostInline(ScopedInline):
     model = Post
     extra = 0
     fields = ["committee", "title", "start_date", "end_date"]
@@ -73,14 +110,12 @@ class PostAdmin(ScopedAdmin):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(admin.ModelAdmin):
+class AdjustmentAdmin(ScopedModelAdmin):
     """Adjustments are records of what happened: shown, never edited or deleted."""
 
+    scope_field = "division__code"
     list_display = ["date", "division", "kind", "outgoing", "incoming", "approved_by"]
     list_filter = ["kind", "approved_by"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, "division__code"))
 
     def has_add_permission(self, request):
         return False
@@ -101,14 +136,13 @@ class UserScopeAdmin(ScopedAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ScopedModelAdmin):
     list_display = ["user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
     readonly_fields = ["user", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
     exclude = ["digest"]
     actions = ["revoke"]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
+    def limit_to_scope(self, request, qs):
         return qs if is_unrestricted(request.user) else qs.filter(user=request.user)
 
     def has_add_permission(self, request):
@@ -119,7 +153,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-class StarConditionInline(admin.TabularInline):
+class StarConditionInline(ScopedInline):
     model = StarCondition
     extra = 0
     fields = ["position", "label", "metric", "measure", "comparison", "threshold", "unit", "no_data_passes"]
@@ -129,21 +163,21 @@ class StarConditionInline(admin.TabularInline):
 class StarTypeAdmin(SimpleHistoryAdmin):
     """The county's five-star rules: each star's conditions are data, changed here and kept in history."""
 
+    shared = "the five-star rules are one set for every county (villages.stars)"
     list_display = ["name", "code", "star_set", "position", "capstone", "department", "active"]
     list_filter = ["star_set", "active"]
     inlines = [StarConditionInline]
 
 
 @admin.register(TallyRun)
-class TallyRunAdmin(admin.ModelAdmin):
+class TallyRunAdmin(ScopedModelAdmin):
     """When each county's figures were computed, under which rules, and how it went (read-only)."""
+
+    scope_field = "county__code"
 
     list_display = ["county", "period", "status", "started_at", "finished_at", "rows_written", "rule_version"]
     list_filter = ["status", "period"]
     readonly_fields = [f.name for f in TallyRun._meta.fields]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, "county__code"))
 
     def has_add_permission(self, request):
         return False
@@ -156,19 +190,15 @@ class TallyRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ScopedModelAdmin):
     """The log of who saw full personal data: readable by system administrators, changeable by nobody."""
+
+    superuser_only = True
 
     list_display = ["at", "user", "model", "context", "path"]
     list_filter = ["context", "model"]
     search_fields = ["user__username", "path"]
     readonly_fields = ["at", "user", "model", "object_ids", "context", "path"]
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
 
     def has_add_permission(self, request):
         return False

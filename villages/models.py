@@ -663,6 +663,7 @@ class PersonalDataAccess(models.Model):
         PAGE = "page", _("Page")
         API = "api", _("API")
         EXPORT = "export", _("Export")
+        ADMIN = "admin", _("Admin")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"

@@ -4,9 +4,9 @@ deleted here, by anyone, superusers included: they are append-only."""
 
 from django.contrib import admin
 
-from villages.scopes import scope_q
+from villages.admin_scope import ScopedModelAdmin
 
-from ..admin import ReadOnlyScopedAdmin
+from ..admin import ReadOnlyScopedAdmin, ReadOnlyScopedRecordsAdmin
 from .models import (
     CommonMeasure,
     Evaluation,
@@ -23,8 +23,10 @@ from .models import (
 
 
 @admin.register(EvaluationScale)
-class EvaluationScaleAdmin(admin.ModelAdmin):
+class EvaluationScaleAdmin(ScopedModelAdmin):
     """The scales are data a county may extend (a new wording); options from best to worst."""
+
+    shared = "the wordings of the democratic evaluation's options, one list for every county"
 
     list_display = ["name", "options", "failing"]
 
@@ -52,16 +54,16 @@ class ProblemAdmin(ReadOnlyScopedAdmin):
     list_display = ["title", "kind", "check_item", "campaign"]
     list_filter = ["kind"]
 
-    def get_queryset(self, request):
-        return Problem.objects.visible_to(request.user)
+    def limit_to_scope(self, request, qs):
+        return qs.filter(pk__in=Problem.objects.visible_to(request.user).values("pk"))
 
 
 @admin.register(CommonMeasure)
 class CommonMeasureAdmin(ReadOnlyScopedAdmin):
     list_display = ["title", "campaign", "adopted_on"]
 
-    def get_queryset(self, request):
-        return CommonMeasure.objects.visible_to(request.user)
+    def limit_to_scope(self, request, qs):
+        return qs.filter(pk__in=CommonMeasure.objects.visible_to(request.user).values("pk"))
 
 
 @admin.register(RectificationPlan)
@@ -77,16 +79,15 @@ class MeasureAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyScopedAdmin):
+class EvidenceAdmin(ReadOnlyScopedRecordsAdmin):  # an evidence file keeps no history
     scope_field = "measure__plan__village__code"
     list_display = ["original_name", "content_type", "size", "uploaded_at"]
 
 
-class AppendOnlyAdmin(admin.ModelAdmin):
+class AppendOnlyAdmin(ScopedModelAdmin):
     """No change, no delete, no bulk delete action: for superusers too."""
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, "village__code"))
+    scope_field = "village__code"
 
     def has_add_permission(self, request):
         return False

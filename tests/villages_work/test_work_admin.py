@@ -18,6 +18,6 @@ def test_county_administrator_sees_only_their_county(client, tree, work):
     page = client.get(reverse("admin:villages_villagermeeting_changelist")).content.decode()
     assert "梁庄村" in page and "郭栗庄村" in page and "江边村" not in page
     far = VillagerMeeting.objects.get(division__name="江边村")
-    assert client.get(reverse("admin:villages_villagermeeting_change", args=[far.pk])).status_code == 302
+    assert client.get(reverse("admin:villages_villagermeeting_change", args=[far.pk])).status_code == 404
     assert client.get(reverse("admin:villages_collectiveincome_changelist")).status_code == 200
     assert client.get(reverse("admin:villages_meetingkind_changelist")).status_code == 200

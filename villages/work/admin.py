@@ -4,8 +4,7 @@ records of their divisions. The meeting kinds are the county's data and are mana
 from django.contrib import admin
 
 from villages.admin_history import AuditTrailAdmin as SimpleHistoryAdmin
-from villages.models import Cadre, Division
-from villages.scopes import scope_q
+from villages.admin_scope import ScopedInline
 
 from .models import (
     CollectiveIncome,
@@ -26,24 +25,14 @@ from .models import (
 
 
 class WorkScopedAdmin(SimpleHistoryAdmin):
-    # Defined here rather than imported from villages.admin, which imports this module.
+    # Defined here rather than imported from villages.admin, which imports this module. Foreign keys are limited
+    # to the user's rows by admin_scope.ScopedForeignKeys.
     scope_field = "division__code"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(scope_q(request.user, self.scope_field))
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Division:
-            kwargs["queryset"] = Division.objects.visible_to(request.user)
-        elif db_field.related_model is Cadre:
-            kwargs["queryset"] = Cadre.objects.visible_to(request.user)
-        elif hasattr(db_field.related_model.objects, "visible_to"):
-            kwargs["queryset"] = db_field.related_model.objects.visible_to(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(MeetingKind)
 class MeetingKindAdmin(SimpleHistoryAdmin):
+    shared = "the kinds of villagers' meetings, one list for every county"
     list_display = ["name", "description", "sort_order", "active"]
     list_editable = ["sort_order", "active"]
     search_fields = ["name"]
@@ -57,7 +46,7 @@ class CollectiveIncomeAdmin(WorkScopedAdmin):
     raw_id_fields = ["division"]
 
 
-class ProjectReturnInline(admin.TabularInline):
+class ProjectReturnInline(ScopedInline):
     model = CollectiveProjectReturn
     extra = 0
 
@@ -78,7 +67,7 @@ class WorkshopAdmin(WorkScopedAdmin):
     raw_id_fields = ["division"]
 
 
-class MatterInline(admin.TabularInline):
+class MatterInline(ScopedInline):
     model = MeetingMatter
     extra = 0
 
@@ -132,7 +121,7 @@ class EnvironmentInspectionAdmin(WorkScopedAdmin):
     raw_id_fields = ["division"]
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(ScopedInline):
     model = TrainingAttendance
     extra = 0
     raw_id_fields = ["cadre"]
