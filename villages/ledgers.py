@@ -37,6 +37,15 @@ KIND_LABELS = {
     "省": DivisionKind.PROVINCE, "市": DivisionKind.CITY, "区": DivisionKind.DISTRICT, "县": DivisionKind.COUNTY,
     "镇": DivisionKind.TOWN, "乡": DivisionKind.TOWNSHIP, "街道": DivisionKind.SUBDISTRICT,
     "开发区": DivisionKind.ZONE, "村": DivisionKind.VILLAGE, "社区": DivisionKind.COMMUNITY,
+    # The official list's other kinds (villages/reference), so what "start here" made exports and imports back.
+    "直辖市": DivisionKind.MUNICIPALITY, "自治区": DivisionKind.AUTONOMOUS_REGION, "地区": DivisionKind.PREFECTURE,
+    "自治州": DivisionKind.AUTONOMOUS_PREFECTURE, "盟": DivisionKind.LEAGUE, "市辖区": DivisionKind.CITY_DISTRICTS,
+    "直辖市辖县": DivisionKind.CITY_COUNTIES, "省直辖县级行政区划": DivisionKind.DIRECT_COUNTIES,
+    "县级市": DivisionKind.COUNTY_CITY, "自治县": DivisionKind.AUTONOMOUS_COUNTY, "旗": DivisionKind.BANNER,
+    "自治旗": DivisionKind.AUTONOMOUS_BANNER, "林区": DivisionKind.FORESTRY_DISTRICT,
+    "特区": DivisionKind.SPECIAL_DISTRICT, "不设区的市": DivisionKind.CITY_WITHOUT_COUNTIES,
+    "民族乡": DivisionKind.ETHNIC_TOWNSHIP, "苏木": DivisionKind.SUMU, "民族苏木": DivisionKind.ETHNIC_SUMU,
+    "农场": DivisionKind.FARM, "林场": DivisionKind.FOREST_FARM, "其他乡级单位": DivisionKind.OTHER,
 }  # fmt: skip
 GENDER_LABELS = {"男": Gender.MALE, "女": Gender.FEMALE}
 EDUCATION_LABELS = {
