@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
@@ -46,7 +47,7 @@ class DivisionKind(models.TextChoices):
     CITY_WITHOUT_COUNTIES = "city_no_counties", _("City without counties")
     # Township level
     TOWN = "town", _("Town")
-    TOWNSHIP = "township", _("Township")
+    TOWNSHIP = "township", pgettext_lazy("division kind", "Township")  # 乡, where the level "Township" is 乡镇
     ETHNIC_TOWNSHIP = "ethnic_township", _("Ethnic township")
     SUMU = "sumu", _("Sumu")
     ETHNIC_SUMU = "ethnic_sumu", _("Ethnic sumu")

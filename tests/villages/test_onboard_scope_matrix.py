@@ -124,3 +124,6 @@ def test_nobody_but_a_superuser_reaches_a_superuser(client, people):
     UserScope.objects.create(user=root, division=Division.objects.get(code="411103000000"), role=Role.COUNTY_OFFICIAL)
     client.force_login(users["admin"])
     assert client.get(reverse("villages:onboard_user", kwargs={"pk": root.pk})).status_code == 404
+    scope = root.scopes.get()
+    assert client.post(reverse("villages:onboard_scope_revoke", kwargs={"pk": scope.pk})).status_code == 404
+    assert root.scopes.exists()

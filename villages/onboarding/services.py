@@ -165,7 +165,7 @@ def scope_grant(*, actor, user, division: Division, role: str, manages_users: bo
 @transaction.atomic
 def scope_revoke(*, actor, scope: UserScope) -> None:
     scope = UserScope.objects.select_for_update().select_related("division", "user").get(pk=scope.pk)
-    if not can_manage_users(actor, scope.division.code):
+    if not can_manage_users(actor, scope.division.code) or (scope.user.is_superuser and not is_unrestricted(actor)):
         raise PermissionDenied
     if scope.user_id == actor.pk and scope.manages_users:
         raise ValidationError(_("You cannot take away your own right to manage users."))

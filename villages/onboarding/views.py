@@ -214,6 +214,8 @@ def scope_grant(request, pk):
 @require_http_methods(["POST"])
 def scope_revoke(request, pk):
     scope = get_visible_or_404(UserScope.objects.select_related("division", "user"), request.user, pk=pk)
+    if scope.user.is_superuser and not is_unrestricted(request.user):
+        raise Http404  # as on the user's page: a superuser is not another user's business
     if not selectors.can_manage_users(request.user, scope.division.code):
         raise PermissionDenied
     try:
