@@ -30,7 +30,7 @@ def test_start_here_creates_a_county_and_its_first_user(transactional_db, live_s
     expect(page.locator("h1")).to_have_text("郾城区建设清单")
     expect(page.locator("[data-step=divisions]")).to_contain_text("✓")
     expect(page.locator("[data-step=villages]")).to_contain_text("✗")
-    expect(page.get_by_test_id("next-step")).to_contain_text("村和社区")
+    expect(page.get_by_test_id("next-step")).to_contain_text("区划台账导入")
     assert Division.objects.filter(parent__code="411103000000").count() == 10
 
     page.get_by_role("link", name="用户与权限范围").last.click()
