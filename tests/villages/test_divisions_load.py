@@ -129,3 +129,14 @@ def test_only_a_superuser_loads_from_a_page():
     with pytest.raises(ValidationError):
         divisions_load(actor=UserFactory(is_superuser=True))
     assert not Division.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_api_says_which_list_a_division_came_from():
+    from rest_framework.test import APIClient
+
+    _load("--county", "411103")
+    api = APIClient()
+    api.force_authenticate(UserFactory(is_superuser=True))
+    body = api.get("/api/v1/divisions/411103103000/").json()
+    assert (body["name"], body["kind"], body["code_year"], body["urban_rural"]) == ("裴城镇", "town", 2023, "")
