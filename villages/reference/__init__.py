@@ -20,7 +20,8 @@ DATA_DIR = Path(__file__).resolve().parent / f"nbs-{CODE_YEAR}"
 # The four municipalities directly under the central government are province-level "市".
 _MUNICIPALITIES = {"11", "12", "31", "50"}
 
-# Words that make a county- or township-level row a zone (开发区, 示范区 …) whatever its last character.
+# Words that make a township-level row a zone (开发区, 示范区 …) whatever its last character (county-level zones
+# are told by their codes instead: see infer_kind).
 _ZONE_WORDS = (
     "开发区", "示范区", "园区", "新区", "管理区", "试验区", "实验区", "合作区", "工业区", "产业区", "集聚区",
     "功能区", "保税区", "物流区", "港区", "旅游区", "景区", "胜区", "度假区", "管委会", "基地", "新城", "聚集区",
