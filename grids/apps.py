@@ -14,3 +14,5 @@ class GridsConfig(AppConfig):
     # Dashboard panels and portrait sections (villages.dashboard).
     dashboard_panels = ["grids.dashboard.panels"]
     portrait_sections = ["grids.dashboard.portrait_sections"]
+    # Rows of a county's checklist (villages.onboarding.selectors.checklist).
+    checklist_steps = "grids.checklist.checklist_steps"

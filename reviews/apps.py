@@ -6,6 +6,8 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = _("Look-back reviews")
     demo_loader = ["reviews.demo.load", "reviews.followup.demo.load"]
+    # Rows of a county's checklist (villages.onboarding.selectors.checklist).
+    checklist_steps = "reviews.checklist.checklist_steps"
     # Tabs on a division's page (villages.sections): the review board (a village's own is one row, the way its
     # secretary reaches the self-assessment) and the gaps between levels.
     division_sections = [

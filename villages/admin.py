@@ -61,8 +61,8 @@ class GroupAdmin(ScopedModelAdmin, auth_admin.GroupAdmin):
 @admin.register(Division)
 class DivisionAdmin(ScopedAdmin):
     scope_field = "code"
-    list_display = ["code", "name", "level", "kind", "parent", "valid_from", "valid_to"]
-    list_filter = ["level", "kind"]
+    list_display = ["code", "name", "level", "kind", "parent", "valid_from", "valid_to", "code_year"]
+    list_filter = ["level", "kind", "code_year", "urban_rural"]
     search_fields = ["code", "name"]
     raw_id_fields = ["parent", "successor"]
 
@@ -129,8 +129,8 @@ class AdjustmentAdmin(ScopedModelAdmin):
 
 @admin.register(UserScope)
 class UserScopeAdmin(ScopedAdmin):
-    list_display = ["user", "division", "role"]
-    list_filter = ["role"]
+    list_display = ["user", "division", "role", "manages_users"]
+    list_filter = ["role", "manages_users"]
     search_fields = ["user__username", "division__name", "division__code"]
     raw_id_fields = ["user", "division"]
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
@@ -22,25 +23,95 @@ LEVEL_ORDER = [Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.V
 
 
 class DivisionKind(models.TextChoices):
+    # Province level
     PROVINCE = "province", _("Province")
+    MUNICIPALITY = "municipality", _("Municipality")
+    AUTONOMOUS_REGION = "autonomous_region", _("Autonomous region")
+    # City level
     CITY = "city", _("Prefecture-level city")
+    PREFECTURE = "prefecture", _("Prefecture")
+    AUTONOMOUS_PREFECTURE = "autonomous_pref", _("Autonomous prefecture")
+    LEAGUE = "league", _("League")
+    CITY_DISTRICTS = "city_districts", _("Districts of a municipality")
+    CITY_COUNTIES = "city_counties", _("Counties of a municipality")
+    DIRECT_COUNTIES = "direct_counties", _("County-level units under the province")
+    # County level
     DISTRICT = "district", _("District")
     COUNTY = "county", _("County")
+    COUNTY_CITY = "county_city", _("County-level city")
+    AUTONOMOUS_COUNTY = "autonomous_county", _("Autonomous county")
+    BANNER = "banner", _("Banner")
+    AUTONOMOUS_BANNER = "autonomous_banner", _("Autonomous banner")
+    FORESTRY_DISTRICT = "forestry_district", _("Forestry district")
+    SPECIAL_DISTRICT = "special_district", _("Special district")
+    CITY_WITHOUT_COUNTIES = "city_no_counties", _("City without counties")
+    # Township level
     TOWN = "town", _("Town")
-    TOWNSHIP = "township", _("Township")
+    TOWNSHIP = "township", pgettext_lazy("division kind", "Township")  # 乡, where the level "Township" is 乡镇
+    ETHNIC_TOWNSHIP = "ethnic_township", _("Ethnic township")
+    SUMU = "sumu", _("Sumu")
+    ETHNIC_SUMU = "ethnic_sumu", _("Ethnic sumu")
     SUBDISTRICT = "subdistrict", _("Subdistrict")
+    FARM = "farm", _("Farm")
+    FOREST_FARM = "forest_farm", _("Forest farm")
+    # Prisons, bureaus, reservoirs and the like that the list counts at township level
+    OTHER = "other", _("Other township-level unit")
+    # County or township level: development and demonstration zones, parks, new areas under a management committee
     ZONE = "zone", _("Development zone")
+    # Village level
     VILLAGE = "village", _("Village")
     COMMUNITY = "community", _("Community")
 
 
 KINDS_BY_LEVEL = {
-    Level.PROVINCE: {DivisionKind.PROVINCE},
-    Level.CITY: {DivisionKind.CITY},
-    Level.COUNTY: {DivisionKind.DISTRICT, DivisionKind.COUNTY},
-    Level.TOWNSHIP: {DivisionKind.TOWN, DivisionKind.TOWNSHIP, DivisionKind.SUBDISTRICT, DivisionKind.ZONE},
+    Level.PROVINCE: {DivisionKind.PROVINCE, DivisionKind.MUNICIPALITY, DivisionKind.AUTONOMOUS_REGION},
+    Level.CITY: {
+        DivisionKind.CITY,
+        DivisionKind.PREFECTURE,
+        DivisionKind.AUTONOMOUS_PREFECTURE,
+        DivisionKind.LEAGUE,
+        DivisionKind.CITY_DISTRICTS,
+        DivisionKind.CITY_COUNTIES,
+        DivisionKind.DIRECT_COUNTIES,
+    },
+    Level.COUNTY: {
+        DivisionKind.DISTRICT,
+        DivisionKind.COUNTY,
+        DivisionKind.COUNTY_CITY,
+        DivisionKind.AUTONOMOUS_COUNTY,
+        DivisionKind.BANNER,
+        DivisionKind.AUTONOMOUS_BANNER,
+        DivisionKind.FORESTRY_DISTRICT,
+        DivisionKind.SPECIAL_DISTRICT,
+        DivisionKind.CITY_WITHOUT_COUNTIES,
+        DivisionKind.ZONE,
+    },
+    Level.TOWNSHIP: {
+        DivisionKind.TOWN,
+        DivisionKind.TOWNSHIP,
+        DivisionKind.ETHNIC_TOWNSHIP,
+        DivisionKind.SUMU,
+        DivisionKind.ETHNIC_SUMU,
+        DivisionKind.SUBDISTRICT,
+        DivisionKind.FARM,
+        DivisionKind.FOREST_FARM,
+        DivisionKind.ZONE,
+        DivisionKind.OTHER,
+    },
     Level.VILLAGE: {DivisionKind.VILLAGE, DivisionKind.COMMUNITY},
 }
+
+
+class UrbanRural(models.TextChoices):
+    """The NBS 城乡分类代码 of a village-level unit. 1xx is urban, 2xx rural."""
+
+    CITY_CENTRE = "111", _("111 Urban: main city area")
+    CITY_FRINGE = "112", _("112 Urban: urban-rural fringe")
+    TOWN_CENTRE = "121", _("121 Town: town centre")
+    TOWN_FRINGE = "122", _("122 Town: town-rural fringe")
+    SPECIAL_AREA = "123", _("123 Town: special area")
+    RURAL_CENTRE = "210", _("210 Rural: township centre")
+    VILLAGE = "220", _("220 Rural: village")
 
 
 class Committee(models.TextChoices):

@@ -178,7 +178,14 @@ def viewer_key(user, code: str) -> str:
         return "all"
     scopes = user_scopes(user)
     own = f"u{user.pk}:" if any(s.role == Role.GRID_WORKER for s in scopes) else ""
-    return own + ",".join(sorted(f"{s.role}@{s.code}" for s in scopes if s.covers(code) or code.startswith(s.prefix)))
+    # "+u": the scope manages users (the page links to the users and the checklist).
+    return own + ",".join(
+        sorted(
+            f"{s.role}{'+u' if s.manages_users else ''}@{s.code}"
+            for s in scopes
+            if s.covers(code) or code.startswith(s.prefix)
+        )
+    )
 
 
 @functools.cache

@@ -531,7 +531,13 @@ def _create_users() -> tuple[int, int]:
     division_ids = dict(Division.objects.filter(code__in={w[1] for w in wanted}).values_list("code", "id"))
     held = set(UserScope.objects.filter(user_id__in=user_ids.values()).values_list("user_id", "division_id", "role"))
     scopes = [
-        UserScope(user_id=user_ids[username], division_id=division_ids[code], role=role)
+        UserScope(
+            user_id=user_ids[username],
+            division_id=division_ids[code],
+            role=role,
+            # The county's administrators also manage its users in the platform's own pages.
+            manages_users=username in COUNTY_ADMINS and role == Role.COUNTY_OFFICIAL,
+        )
         for username, code, role in wanted
         if code in division_ids and (user_ids[username], division_ids[code], role) not in held
     ]

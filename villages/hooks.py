@@ -1,7 +1,7 @@
 """The hooks other apps declare on their AppConfig, so the base app imports none of them.
 
 A hook is a dotted path or a list of them (an app with several areas contributes several): ``demo_loader``,
-``dashboard_panels``, ``portrait_sections``, ``adjustment_bases``.
+``dashboard_panels``, ``portrait_sections``, ``adjustment_bases``, ``checklist_steps``.
 """
 
 from collections.abc import Callable, Iterator

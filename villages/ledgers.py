@@ -19,9 +19,11 @@ from .choices import (
     Level,
     PostTitle,
     Role,
+    UrbanRural,
 )
 from .excel import RowErrors, parse_date, read_rows
 from .models import Cadre, Division, Post
+from .reference import village_kind
 from .scopes import has_role
 from .stats import data_changed
 from .validators import mask_id_number, mask_phone, normalize_id_number, validate_id_number, validate_phone
@@ -37,6 +39,15 @@ KIND_LABELS = {
     "省": DivisionKind.PROVINCE, "市": DivisionKind.CITY, "区": DivisionKind.DISTRICT, "县": DivisionKind.COUNTY,
     "镇": DivisionKind.TOWN, "乡": DivisionKind.TOWNSHIP, "街道": DivisionKind.SUBDISTRICT,
     "开发区": DivisionKind.ZONE, "村": DivisionKind.VILLAGE, "社区": DivisionKind.COMMUNITY,
+    # The official list's other kinds (villages/reference), so what "start here" made exports and imports back.
+    "直辖市": DivisionKind.MUNICIPALITY, "自治区": DivisionKind.AUTONOMOUS_REGION, "地区": DivisionKind.PREFECTURE,
+    "自治州": DivisionKind.AUTONOMOUS_PREFECTURE, "盟": DivisionKind.LEAGUE, "市辖区": DivisionKind.CITY_DISTRICTS,
+    "直辖市辖县": DivisionKind.CITY_COUNTIES, "省直辖县级行政区划": DivisionKind.DIRECT_COUNTIES,
+    "县级市": DivisionKind.COUNTY_CITY, "自治县": DivisionKind.AUTONOMOUS_COUNTY, "旗": DivisionKind.BANNER,
+    "自治旗": DivisionKind.AUTONOMOUS_BANNER, "林区": DivisionKind.FORESTRY_DISTRICT,
+    "特区": DivisionKind.SPECIAL_DISTRICT, "不设区的市": DivisionKind.CITY_WITHOUT_COUNTIES,
+    "民族乡": DivisionKind.ETHNIC_TOWNSHIP, "苏木": DivisionKind.SUMU, "民族苏木": DivisionKind.ETHNIC_SUMU,
+    "农场": DivisionKind.FARM, "林场": DivisionKind.FOREST_FARM, "其他乡级单位": DivisionKind.OTHER,
 }  # fmt: skip
 GENDER_LABELS = {"男": Gender.MALE, "女": Gender.FEMALE}
 EDUCATION_LABELS = {
@@ -63,6 +74,7 @@ DIVISION_COLUMNS = {
     "类型": "kind",
     "人口": "population",
     "户数": "households",
+    "城乡分类代码": "urban_rural",  # optional: the NBS 111–220; decides 村 or 社区 where 类型 is blank
 }
 DIVISION_REQUIRED = ["区划代码", "名称", "层级", "类型"]
 CADRE_COLUMNS = {
@@ -100,6 +112,23 @@ def _int_or_none(value, what):
     return number
 
 
+def _urban_rural(value, level: str) -> str:
+    """The NBS urban-rural code (城乡分类代码) of a village row, "" if blank; only villages and communities have one."""
+    if value in (None, ""):
+        return ""
+    code = str(value).strip()
+    if code.endswith(".0"):  # a number cell
+        code = code[:-2]
+    if level != Level.VILLAGE:
+        raise ValidationError(_("Only a village or community has an urban-rural code."))
+    if code not in UrbanRural.values:
+        raise ValidationError(
+            _("Urban-rural code “%(v)s” is not one of: %(allowed)s")
+            % {"v": value, "allowed": "、".join(UrbanRural.values)}
+        )
+    return code
+
+
 def _messages(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
         return "; ".join(str(m) for errs in exc.error_dict.values() for e in errs for m in e.messages)
@@ -124,7 +153,11 @@ def divisions_import(*, actor, file) -> int:
             if code in existing or code in seen:
                 raise ValidationError(_("The code %(code)s already exists.") % {"code": code})
             level = _lookup(LEVEL_LABELS, row.get("level"), _("Level"))
-            kind = _lookup(KIND_LABELS, row.get("kind"), _("Kind"))
+            urban_rural = _urban_rural(row.get("urban_rural"), level)
+            if level == Level.VILLAGE and urban_rural and row.get("kind") in (None, ""):
+                kind = village_kind(urban_rural)
+            else:
+                kind = _lookup(KIND_LABELS, row.get("kind"), _("Kind"))
             if kind not in KINDS_BY_LEVEL[level]:
                 raise ValidationError(
                     _("Kind “%(k)s” does not belong at level “%(l)s”.") % {"k": row.get("kind"), "l": row.get("level")}
@@ -146,6 +179,7 @@ def divisions_import(*, actor, file) -> int:
                 parent=parent,
                 population=_int_or_none(row.get("population"), _("Population")),
                 households=_int_or_none(row.get("households"), _("Households")),
+                urban_rural=urban_rural,
             )
             division.full_clean(validate_unique=False)
             seen[code] = division
@@ -283,6 +317,7 @@ def division_ledger_rows(divisions):
             _label(KIND_LABELS, d.kind),
             d.population,
             d.households,
+            d.urban_rural,
         ]
 
 

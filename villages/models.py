@@ -31,6 +31,7 @@ from .choices import (
     Role,
     StarSet,
     StarStatus,
+    UrbanRural,
 )
 from .scopes import scope_q
 from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
@@ -68,7 +69,7 @@ class Division(models.Model):
     code = models.CharField(_("division code"), max_length=12, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    kind = models.CharField(_("kind"), max_length=12, choices=DivisionKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=DivisionKind.choices)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent division"),
@@ -95,6 +96,19 @@ class Division(models.Model):
     )
     population = models.PositiveIntegerField(_("registered population"), null=True, blank=True)
     households = models.PositiveIntegerField(_("households"), null=True, blank=True)
+    code_year = models.PositiveSmallIntegerField(
+        _("official list year"),
+        null=True,
+        blank=True,
+        help_text=_("The year of the official list of statistical division codes it was made from, if any."),
+    )
+    urban_rural = models.CharField(
+        _("urban-rural code"),
+        max_length=3,
+        choices=UrbanRural.choices,
+        blank=True,
+        help_text=_("The statistics bureau’s urban-rural code of a village or community (blank: unknown)."),
+    )
 
     history = HistoricalRecords()
     objects = DivisionQuerySet.as_manager()
@@ -110,6 +124,10 @@ class Division(models.Model):
                 name="%(app_label)s_%(class)s_valid_range",
             ),
             models.CheckConstraint(condition=Q(level__in=Level.values), name="%(app_label)s_%(class)s_level_valid"),
+            models.CheckConstraint(
+                condition=Q(urban_rural="") | Q(level=Level.VILLAGE, urban_rural__in=UrbanRural.values),
+                name="%(app_label)s_%(class)s_urban_rural_village",
+            ),
         ]
         indexes = [
             # The child lists: WHERE parent_id = ? ORDER BY code
@@ -169,7 +187,9 @@ class Division(models.Model):
             else:
                 i = LEVEL_ORDER.index(self.level)
                 start = LEVEL_PREFIX_LENGTH[LEVEL_ORDER[i - 1]] if i else 0
-                if not self.code[start:n].strip("0"):
+                # A city with no county level (东莞市 441900) is its own county-level unit, with the city's code.
+                without_counties = self.level == Level.COUNTY and self.kind == DivisionKind.CITY_WITHOUT_COUNTIES
+                if not self.code[start:n].strip("0") and not without_counties:
                     errors["code"] = _("The code's own digits at this level cannot all be zero.")
         if self.parent_id and self.code and self.level:
             parent = self.parent
@@ -381,6 +401,11 @@ class UserScope(models.Model):
         Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="user_scopes"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    manages_users = models.BooleanField(
+        _("manages users"),
+        default=False,
+        help_text=_("May create users and grant scopes at or below this division (a county official's flag)."),
+    )
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()

@@ -20,10 +20,11 @@ _CACHE_ATTR = "_shanzhi_scopes"
 
 
 class Scope:
-    __slots__ = ("code", "division_id", "level", "name", "prefix", "role")
+    __slots__ = ("code", "division_id", "level", "manages_users", "name", "prefix", "role")
 
-    def __init__(self, *, role, code, prefix, level, division_id, name):
+    def __init__(self, *, role, code, prefix, level, division_id, name, manages_users=False):
         self.role = role
+        self.manages_users = manages_users
         self.code = code
         self.prefix = prefix
         self.level = level
@@ -46,7 +47,8 @@ SCOPES_TTL = 300
 
 def _scopes_key(user_id) -> str:
     # Keyed by database: ids belong to one database, and a Redis may serve several (test workers, the bench).
-    return f"user-scopes:{connection.settings_dict['NAME']}:{user_id}"
+    # v2: the rows hold the manages-users flag (a cache written by the previous release is not read).
+    return f"user-scopes:v2:{connection.settings_dict['NAME']}:{user_id}"
 
 
 def scopes_cache_key(user) -> str | None:
@@ -77,13 +79,22 @@ def user_scopes(user, *, found: dict | None = None) -> list[Scope]:
                     row.division.level,
                     row.division_id,
                     row.division.name,
+                    row.manages_users,
                 )
                 for row in held
             ]
             cache.set(key, rows, SCOPES_TTL)
         cached = [
-            Scope(role=role, code=code, prefix=prefix, level=level, division_id=division_id, name=name)
-            for role, code, prefix, level, division_id, name in rows
+            Scope(
+                role=role,
+                code=code,
+                prefix=prefix,
+                level=level,
+                division_id=division_id,
+                name=name,
+                manages_users=manages_users,
+            )
+            for role, code, prefix, level, division_id, name, manages_users in rows
         ]
         setattr(user, _CACHE_ATTR, cached)
     return cached
@@ -198,6 +209,18 @@ def require_role(user, code: str, roles: Iterable[str]) -> None:
         return
     if not held & set(roles):
         raise PermissionDenied
+
+
+def managed_prefixes(user) -> list[str]:
+    """The code prefixes under which the user creates users and grants scopes: their county-official scopes with
+    the manages-users flag. A superuser manages everyone (check ``is_unrestricted`` first)."""
+    return sorted({s.prefix for s in user_scopes(user) if s.manages_users and s.role == Role.COUNTY_OFFICIAL})
+
+
+def can_manage_users(user, code: str) -> bool:
+    if is_unrestricted(user):
+        return True
+    return any(code.startswith(p) for p in managed_prefixes(user))
 
 
 def has_role(user, code: str, roles: Iterable[str]) -> bool:

@@ -22,4 +22,5 @@ urlpatterns = [
     path("cadres/<int:pk>/posts/", views.post_add, name="post_add"),
     path("posts/<int:pk>/adjust/", views.post_adjust, name="post_adjust"),
     path("", include("villages.work.urls")),
+    path("", include("villages.onboarding.urls")),
 ]

@@ -46,7 +46,15 @@ from .ledgers import (
 from .metrics import Period
 from .models import Cadre, Division, Post
 from .personal_data import log_full_access
-from .scopes import can_see, get_visible_or_404, has_role, require_role, sees_personal_data
+from .scopes import (
+    can_manage_users,
+    can_see,
+    get_visible_or_404,
+    has_role,
+    is_unrestricted,
+    require_role,
+    sees_personal_data,
+)
 from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
 
@@ -63,9 +71,11 @@ def apply_form_errors(form, exc: ValidationError) -> None:
 @login_required
 def home(request):
     divisions = selectors.user_home_divisions(request.user)
-    if len(divisions) == 1:
+    superuser = is_unrestricted(request.user)
+    if len(divisions) == 1 and not superuser:
         return redirect(divisions[0])
-    return render(request, "villages/home.html", {"divisions": divisions})
+    # A system administrator is never told to ask the county: with no data they start here, else they pick.
+    return render(request, "villages/home.html", {"divisions": divisions, "superuser": superuser})
 
 
 @login_required
@@ -126,6 +136,7 @@ def division_detail(request, code):
     context.update(
         village_count=SimpleLazyObject(lambda: selectors.village_count_below(division)),
         can_import=has_role(request.user, division.code, {Role.COUNTY_OFFICIAL}),
+        can_manage_users=can_manage_users(request.user, division.code),
         board=SimpleLazyObject(lambda: dashboard(division=division, period=period)),
         body_key=body_key,
         board_ttl=DASHBOARD_TTL,

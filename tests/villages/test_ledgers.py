@@ -173,3 +173,34 @@ def test_exported_division_ledger_imports_again(client, tree):
     upload = xlsx(list(rows[0]), renamed)
     assert _import(client, tree.users.county, "divisions", upload).status_code == 302
     assert Division.objects.filter(code="411103103209", name="王庄村").exists()
+
+
+def test_the_urban_rural_code_tells_a_village_from_a_community_when_the_type_is_blank(client, tree):
+    headers = list(DIVISION_COLUMNS)
+    rows = [
+        ["411103103203", "新建村", "村", None, None, None, "220"],
+        ["411103103204", "新华社区", "村", "", None, None, 111],  # a number cell
+        ["411103103205", "河西村", "村", "村", None, None, "112"],  # the type, when given, stands
+    ]
+    response = _import(client, tree.users.county, "divisions", xlsx(headers, rows))
+    assert response.status_code == 302
+    got = {d.code: (d.kind, d.urban_rural) for d in Division.objects.filter(code__in=[r[0] for r in rows])}
+    assert got == {
+        "411103103203": ("village", "220"),
+        "411103103204": ("community", "111"),
+        "411103103205": ("village", "112"),
+    }
+    bad = [
+        ["411103103206", "甲村", "村", None, None, None, "999"],
+        ["411103103207", "乙村", "村", None, None, None, None],
+        ["411103103208", "丙镇", "乡镇", "镇", None, None, "220"],
+    ]
+    response = _import(client, tree.users.county, "divisions", xlsx(headers, bad))
+    assert [n for n, _m in response.context["row_errors"]] == [2, 3, 4]
+    assert not Division.objects.filter(code__in=[r[0] for r in bad]).exists()
+    # The export carries the code back.
+    client.force_login(tree.users.county)
+    book = load_workbook(io.BytesIO(client.get(reverse("villages:division_ledger", args=[tree.yc.code])).content))
+    sheet = book.active
+    assert [c.value for c in sheet[1]][-1] == "城乡分类代码"
+    assert any(row[0] == "411103103204" and row[-1] == "111" for row in sheet.iter_rows(values_only=True))

@@ -27,6 +27,8 @@ class DivisionSerializer(serializers.ModelSerializer):
             "valid_to",
             "population",
             "households",
+            "code_year",
+            "urban_rural",
             "children_count",
         ]
 
