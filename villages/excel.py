@@ -7,6 +7,7 @@ not translatable interface text.
 import contextlib
 import datetime
 import io
+import itertools
 import posixpath
 import re
 import zipfile
@@ -108,6 +109,11 @@ def refuse_zip_bomb(file) -> None:
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CHUNK = 1 << 20
+# xl/workbook.xml and its relationships name the sheets: a few KB in a real workbook.
+_MAX_WORKBOOK_PART = 4 * 1024 * 1024
+# Elements the parser reads per cell (value, inline text and its runs, the row), and besides the cells: past
+# that the sheet is mostly something else, which read element by element in Python would hold the request long.
+_ELEMENTS_PER_CELL, _OTHER_ELEMENTS = 16, 100_000
 
 # The lexical pass of check_sheet: what Excel, WPS, openpyxl and our own exports write, every cell as
 # <c r="B7" …>. Counting and searching are done in C (bytes.count, re.search); Python objects are made only for
@@ -206,6 +212,8 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
 
     try:
         for part, start in (("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", rels)):
+            if archive.getinfo(part).file_size > _MAX_WORKBOOK_PART:
+                raise _invalid()
             with archive.open(part) as stream:
                 _parse(_parser(start), stream)
     except KeyError:
@@ -353,7 +361,11 @@ def _scan_plain(stream, extent: _Extent) -> None:
 
 
 def _scan_plain_part(data: bytes, end: int, extent: _Extent, rows_over, columns_over) -> None:
-    cells = data.count(b"<c", 0, end) - len(_OTHER_C.findall(data, 0, end))
+    # Other elements named c…: a few in a real sheet; many, and the parser decides (it bounds them).
+    others = sum(1 for _match in itertools.islice(_OTHER_C.finditer(data, 0, end), _OTHER_ELEMENTS))
+    if others == _OTHER_ELEMENTS:
+        raise _NotPlain
+    cells = data.count(b"<c", 0, end) - others
     plain = data.count(_PLAIN_CELL, 0, end)
     if cells != plain or _PREFIXED_CELL.search(data, 0, end) or _BAD_REF.search(data, 0, end):
         raise _NotPlain
@@ -373,10 +385,13 @@ def _scan_plain_part(data: bytes, end: int, extent: _Extent, rows_over, columns_
 
 def _scan_parsed(stream, extent: _Extent) -> None:
     # Local variables in the handler: it runs for every element of a sheet of up to millions of cells.
-    row = column = top = right = 0
+    row = column = top = right = elements = 0
 
     def start(name, attrs):
-        nonlocal row, column, top, right
+        nonlocal row, column, top, right, elements
+        elements += 1
+        if elements > extent.cells * _ELEMENTS_PER_CELL + _OTHER_ELEMENTS:
+            raise _invalid()
         local = name.rpartition(":")[2]
         if local == "c":
             ref = attrs.get("r")

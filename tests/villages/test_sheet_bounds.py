@@ -258,3 +258,18 @@ def test_every_import_reads_through_read_rows():
     source = (ROOT / "villages/excel.py").read_text(encoding="utf-8")
     reader = source[source.index("def read_rows(") :]
     assert reader.index("check_upload(file)") < reader.index("check_sheet(file)") < reader.index("_calamine_rows(")
+
+
+def test_a_sheet_of_other_elements_is_not_read_element_by_element_for_long(monkeypatch):
+    """A cell without a reference sends the sheet to the parser; elements that are not cells are bounded there
+    (16 a cell, 100,000 besides), so the parser stops early rather than walking hundreds of MB in Python."""
+    monkeypatch.setattr(excel, "_OTHER_ELEMENTS", 1000)
+    junk = "<cc/>" * 5000
+    data = workbook(f"<row><c><v>1</v></c></row><row>{junk}</row>", None)
+    assert _refused(data) == ["该文件不是有效的 .xlsx 文件，请用 Excel 另存为 .xlsx 格式后重新上传。"]
+    check_sheet(_upload(workbook(f"<row><c><v>1</v></c></row><row>{'<cc/>' * 900}</row>", None)))
+
+
+def test_a_workbook_part_far_larger_than_a_workbook_is_not_valid(monkeypatch):
+    monkeypatch.setattr(excel, "_MAX_WORKBOOK_PART", 100)
+    assert _refused(rows_workbook(1)) == ["该文件不是有效的 .xlsx 文件，请用 Excel 另存为 .xlsx 格式后重新上传。"]
