@@ -175,6 +175,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Largest spreadsheet accepted for import (bytes).
 SHANZHI_IMPORT_MAX_BYTES = env.int("SHANZHI_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Bounds on an imported sheet, checked on the file's XML before any cell is read (villages.excel.check_sheet): the
+# reader lays a sheet out as a dense grid, so one cell at XFD1048576 would ask for 17 billion cells. Rows of data
+# (the header row aside): a township's household roll fits; each import at the limit stays within a request.
+SHANZHI_IMPORT_MAX_ROWS = env.int("SHANZHI_IMPORT_MAX_ROWS", default=100_000)
+# The widest ledger has 12 columns. The reader's grid takes about 32 bytes a cell (rows × columns): at most
+# 100,001 × 30 cells ≈ 96 MB, and as many cells present (about 40 bytes each) before it is laid out.
+SHANZHI_IMPORT_MAX_COLUMNS = env.int("SHANZHI_IMPORT_MAX_COLUMNS", default=30)
 # Largest evidence file of a rectification measure (bytes); stored under MEDIA_ROOT, served only by a scoped view.
 SHANZHI_EVIDENCE_MAX_BYTES = env.int("SHANZHI_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 # Democratic evaluation: a cadre fails when the failing option's votes exceed this share of the votes cast, and

@@ -112,6 +112,22 @@ def test_missing_columns_and_empty_files_are_refused(grids, tree):
         )
 
 
+def test_the_row_limit_holds_for_the_household_import(grids, tree, settings):
+    """Issue #20, finding 9: SHANZHI_IMPORT_MAX_ROWS rows of data are imported, one more refuses the file
+    before a row is read, in the user's language, and nothing is written."""
+    settings.SHANZHI_IMPORT_MAX_ROWS = 3
+    code = grids.a.grid.code
+    rows = [[code, f"梁庄村9组{i}号", f"户主{i}", 2] for i in range(4)]
+    before = Household.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        households_import(actor=tree.users.township, division=tree.peicheng, file=xlsx(rows, headers=HEADERS[:4]))
+    assert not isinstance(exc.value, RowErrors)
+    assert exc.value.messages == ["文件有 4 行数据，超过上限 3 行，请拆分后分批导入。"]
+    assert Household.objects.count() == before
+    count = households_import(actor=tree.users.township, division=tree.peicheng, file=xlsx(rows[:3], HEADERS[:4]))
+    assert count == 3 and Household.objects.count() == before + 3
+
+
 def test_100k_rows_import_in_bounded_memory(grids, tree):
     """100,000 rows: one streaming pass keeps a small tuple per row; inserts go in batches. The peak of memory
     allocated by Python while importing stays far below what holding the rows as dicts or models would need."""

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 import petitions.services as petition_services
 from grids.models import Household
 from petitions.models import Petition, PetitionAttachment
+from tests.sheets import far_cell_workbook, text_cell, workbook
 from villages.models import Cadre, Division
 
 CASES = ["wrong type", "oversized", "empty", "zip bomb"]
@@ -124,3 +125,37 @@ def test_a_real_spreadsheet_attachment_is_still_taken(tree, small_limits, monkey
     response = api.post(reverse("petition-attachments", args=[petition.pk]), {"file": upload}, format="multipart")
     assert response.status_code in (200, 201), response.content
     assert PetitionAttachment.objects.count() == 1
+
+
+# Issue #20, finding 2: a few-KB workbook with cells at A1 and XFD1048576 made the reader ask for about 550 GB
+# and the web worker abort, with its other requests. Now refused on the file field, nothing written.
+FAR_CASES = {
+    "far cell": lambda: far_cell_workbook(),
+    "far cell, tiny dimension": lambda: far_cell_workbook(dimension="A1"),
+    "declared 200,000 × 50": lambda: workbook(f'<row r="1">{text_cell("A1", "地址")}</row>', "A1:AX200000"),
+}
+
+
+@pytest.mark.parametrize("case", FAR_CASES)
+@pytest.mark.parametrize("kind", ["divisions", "cadres"])
+def test_ledger_import_refuses_a_sheet_past_the_bounds(client, tree, kind, case):
+    before = _counts()
+    client.force_login(tree.users.county)
+    upload = SimpleUploadedFile("台账.xlsx", FAR_CASES[case]())
+    response = client.post(reverse("villages:import", args=[tree.yc.code]), {"kind": kind, "file": upload})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["file"]
+    assert any("超过上限 100,000 行" in e for e in errors), errors
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("case", FAR_CASES)
+def test_household_import_refuses_a_sheet_past_the_bounds(client, tree, case):
+    before = _counts()
+    client.force_login(tree.users.township)
+    upload = SimpleUploadedFile("住户.xlsx", FAR_CASES[case]())
+    response = client.post(reverse("grids:household_import", args=[tree.liangzhuang.code]), {"file": upload})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["file"]
+    assert any("超过上限 100,000 行" in e for e in errors), errors
+    assert _counts() == before
