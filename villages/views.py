@@ -250,6 +250,10 @@ def cadre_create(request, code):
     return render(request, "villages/cadre_form.html", {"form": form, "division": village, "cadre": None})
 
 
+# The personal data a cadre's editor sees masked, unless the role sees it in full (villages/personal_data.py).
+MASKED_FORM_FIELDS = ("phone", "id_number", "birth_date")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def cadre_edit(request, pk):
@@ -261,7 +265,7 @@ def cadre_edit(request, pk):
         log_full_access(user=request.user, records=[cadre], context="page", request=request)
     if not full:
         # Who may not read the full numbers may not see them pre-filled either; blank keeps the stored value.
-        for field in ("phone", "id_number"):
+        for field in MASKED_FORM_FIELDS:
             form.fields[field].required = False
             form.fields[field].help_text = _("Stored: %(v)s. Leave blank to keep it.") % {
                 "v": getattr(cadre, f"masked_{field}")
@@ -270,7 +274,7 @@ def cadre_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.fields}
         if not full:
-            for field in ("phone", "id_number"):
+            for field in MASKED_FORM_FIELDS:
                 if not changes[field]:
                     changes.pop(field)
         try:
