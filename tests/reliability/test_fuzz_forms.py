@@ -3,6 +3,9 @@ household form. Each post starts from the form as the page renders it, filled va
 replaced with hostile or malformed values or left out. Whatever is sent: no server error, and a post that is
 not accepted (anything but the redirect of a successful save) saves nothing.
 
+And the pages' filters (issue 20, finding 11): every page of the URL configuration, every field of its GET forms
+(and one it does not have), given a NUL character, answers 400 with the reason, never a server error.
+
 FUZZ_EXAMPLES sets the posts per form (default 25).
 """
 
@@ -19,8 +22,9 @@ from reviews.choices import Stage
 from reviews.models import ItemScore
 from tests.factories import UserFactory, valid_id_number
 from tests.grids.conftest import make_grid
-from tests.html_forms import post_forms
+from tests.html_forms import get_forms, post_forms
 from tests.reviews.conftest import campaign, level_of, small_template  # noqa: F401 (fixtures)
+from tests.test_permission_matrix import _url, routes
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 25))
 HOSTILE = [
@@ -129,3 +133,23 @@ def test_household_form_is_fuzzed(client, tree):
             assert Household.objects.count() == before, mutation
 
     run()
+
+
+def test_nul_in_any_filter_of_any_page_is_a_400(client, tree):
+    client.force_login(tree.users.county)
+    checked = 0
+    for name, (route, pattern) in sorted(routes().items()):
+        if route.startswith("api/") or not name:
+            continue
+        url = _url(name, pattern)
+        page = client.get(url)
+        fields = {"undeclared"}
+        if page.status_code == 200 and page["Content-Type"].startswith("text/html"):
+            fields |= {f for form in get_forms(page.content) for f in form.fields}
+        for field in sorted(fields):
+            response = client.get(url, {field: "a\x00b"})
+            assert response.status_code == 400, (name, field, response.status_code)
+            checked += 1
+    html = response.content.decode()
+    assert field in html and "NUL" in html
+    assert checked > 150

@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -159,7 +158,6 @@ class MeasureViewSet(ReadOnly, mixins.CreateModelMixin, FollowupViewSet):
     code_path = "plan__village__code"
     related = ("plan__village",)
     filterset_class = filters.MeasureFilter
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("evidence")
