@@ -3,6 +3,8 @@ services, outputs carry codes and labels."""
 
 from rest_framework import serializers
 
+from villages.api.fields import scoped_codes
+
 from ...api.serializers import _inline_choices
 from ..choices import AdjustmentBasisKind, Book, MeasureStatus, ProblemKind, TalkKind
 from ..models import (
@@ -86,7 +88,8 @@ class TalkSerializer(serializers.ModelSerializer):
 class ProblemSerializer(serializers.ModelSerializer):
     kind = _inline_choices(ProblemKind.choices)
     check_name = serializers.CharField(source="check_item.name", read_only=True)
-    villages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    # A common problem (共性) names villages across the county: the reader gets those in their scope.
+    villages = scoped_codes()
 
     class Meta:
         model = Problem
