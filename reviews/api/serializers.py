@@ -117,7 +117,9 @@ class SampleSerializer(serializers.Serializer):
     share = serializers.DecimalField(max_digits=4, decimal_places=3)
     minimum = serializers.IntegerField()
     seed = serializers.IntegerField()
-    drawn_codes = serializers.ListField(child=serializers.CharField())
+    drawn_codes = serializers.ListField(
+        child=serializers.CharField(), help_text=_("The villages drawn that lie in your scope.")
+    )
     drawn_at = serializers.DateTimeField()
 
 
