@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if PRODUCTION else []),
+    # A cookie holding NUL is dropped before the session middleware reads it (villages/middleware.py).
+    "villages.middleware.DropNulCookiesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "villages.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

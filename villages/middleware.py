@@ -43,3 +43,17 @@ class RefuseNulMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({name: [message]}, status=400, json_dumps_params={"ensure_ascii": False})
         return render(request, "villages/bad_request.html", {"message": message}, status=400)
+
+
+class DropNulCookiesMiddleware:
+    """A cookie holding a NUL character is dropped, as if the browser had not sent it: the session middleware would
+    look the session key up in PostgreSQL, which refuses NUL in text (a 500 on every page). Before the session
+    middleware, which reads its cookie as the request comes in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name in [name for name, value in request.COOKIES.items() if "\x00" in name or "\x00" in value]:
+            del request.COOKIES[name]
+        return self.get_response(request)

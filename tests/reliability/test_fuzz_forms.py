@@ -155,3 +155,15 @@ def test_nul_in_any_filter_of_any_page_is_a_400(client, tree):
     html = response.content.decode()
     assert field in html and "NUL" in html
     assert checked > 150
+
+
+def test_a_cookie_holding_nul_is_ignored_not_a_server_error(client, tree):
+    for name in ("sessionid", "csrftoken", "messages", "django_language", "other"):
+        client.cookies[name] = "abcdefghijkl\x00mnop"
+    assert client.get("/").status_code == 302  # no session: to the login page
+    assert client.get("/api/v1/cadres/").status_code in (401, 403)
+    client.cookies.clear()  # (the test client's own login reads the session cookie)
+    client.force_login(tree.users.county)  # a good session cookie beside bad ones still signs in
+    for name in ("messages", "other"):
+        client.cookies[name] = "x\x00"
+    assert client.get(reverse("villages:division", args=["411103000000"])).status_code == 200
