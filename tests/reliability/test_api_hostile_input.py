@@ -7,16 +7,18 @@ Beside test_api_schemathesis.py, which generates valid-looking requests; these a
 draws. Deterministic, a few seconds.
 """
 
+import io
 import json
 import re
 
 import pytest
 from django.urls import Resolver404, resolve
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.exceptions import ParseError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
-from villages.api.parsers import MAX_DEPTH
+from villages.api.parsers import MAX_DEPTH, StrictJSONParser
 from villages.metrics import registry
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -134,11 +136,20 @@ def test_the_problem_kind_choice_with_a_lone_surrogate_is_refused(api):
     assert "UTF-16" in _is_json_error(response)["detail"]  # the lone surrogate, in the request's language
 
 
-def test_paired_surrogates_and_shallow_nesting_still_parse(api):
-    deep_enough = "[" * MAX_DEPTH + "]" * MAX_DEPTH
-    body = json.dumps({"campaign": 1, "check_item": 1, "kind": "common", "title": "😀", "villages": [deep_enough]})
-    response = api.post("/api/v1/followup/problems/", body, content_type="application/json")
-    assert response.status_code != 400 or "detail" not in response.json(), response.json()
+def _parse(text):
+    return StrictJSONParser().parse(io.BytesIO(text.encode()), "application/json", {})
+
+
+def test_the_parser_keeps_what_json_allows_within_its_limits():
+    assert _parse("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
+    with pytest.raises(ParseError):
+        _parse("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+    # Brackets and escaped quotes inside strings are text, not nesting.
+    assert _parse(json.dumps({"note": "[" * 1000 + '\\"{'})) == {"note": "[" * 1000 + '\\"{'}
+    assert _parse('{"title": "\\ud83d\\ude00"}') == {"title": "😀"}  # a pair is one character
+    for bad in ('{"title": "\\udc00"}', '{"\\ud800": 1}', '[[["a\\ud800b"]]]', "{", "NaN"):
+        with pytest.raises(ParseError):
+            _parse(bad)
 
 
 def test_every_error_answers_json_whatever_format_was_asked(api, schema):
