@@ -45,7 +45,7 @@ from .ledgers import (
 )
 from .metrics import Period
 from .models import Cadre, Division, Post
-from .personal_data import log_full_access
+from .personal_data import PERSONAL_FIELDS, log_full_access
 from .scopes import can_see, get_visible_or_404, has_role, require_role, sees_personal_data
 from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
@@ -250,10 +250,6 @@ def cadre_create(request, code):
     return render(request, "villages/cadre_form.html", {"form": form, "division": village, "cadre": None})
 
 
-# The personal data a cadre's editor sees masked, unless the role sees it in full (villages/personal_data.py).
-MASKED_FORM_FIELDS = ("phone", "id_number", "birth_date")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def cadre_edit(request, pk):
@@ -264,8 +260,8 @@ def cadre_edit(request, pk):
     if full and request.method == "GET":
         log_full_access(user=request.user, records=[cadre], context="page", request=request)
     if not full:
-        # Who may not read the full numbers may not see them pre-filled either; blank keeps the stored value.
-        for field in MASKED_FORM_FIELDS:
+        # Who may not read the full values (numbers, birth date) may not see them pre-filled either; blank keeps them.
+        for field in PERSONAL_FIELDS:
             form.fields[field].required = False
             form.fields[field].help_text = _("Stored: %(v)s. Leave blank to keep it.") % {
                 "v": getattr(cadre, f"masked_{field}")
@@ -274,7 +270,7 @@ def cadre_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.fields}
         if not full:
-            for field in MASKED_FORM_FIELDS:
+            for field in PERSONAL_FIELDS:
                 if not changes[field]:
                     changes.pop(field)
         try:

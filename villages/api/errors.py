@@ -11,6 +11,9 @@ from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
+# The formats that render an error body themselves; every other answers the error as JSON.
+ERROR_FORMATS = {"json", "api"}
+
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
@@ -35,7 +38,3 @@ def exception_handler(exc, context):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
     return response
-
-
-# The formats that render an error body themselves; every other answers the error as JSON.
-ERROR_FORMATS = {"json", "api"}
