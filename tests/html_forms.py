@@ -1,4 +1,5 @@
-"""Read the POST forms of a rendered page: their address and the values a browser would send as they stand."""
+"""Read the POST (or GET) forms of a rendered page: their address and the values a browser would send as they
+stand."""
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -13,8 +14,9 @@ class Form:
 
 
 class _Parser(HTMLParser):
-    def __init__(self):
+    def __init__(self, method="post"):
         super().__init__(convert_charrefs=True)
+        self.method = method
         self.forms: list[Form] = []
         self._form = None
         self._select = None
@@ -23,7 +25,9 @@ class _Parser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = {k: (v or "") for k, v in attrs}
         if tag == "form":
-            self._form = Form(action=a.get("action", ""), attrs=a) if a.get("method", "").lower() == "post" else None
+            self._form = (
+                Form(action=a.get("action", ""), attrs=a) if (a.get("method") or "get").lower() == self.method else None
+            )
             if self._form is not None:
                 self.forms.append(self._form)
             return
@@ -68,5 +72,12 @@ class _Parser(HTMLParser):
 
 def post_forms(html):
     parser = _Parser()
+    parser.feed(html if isinstance(html, str) else html.decode())
+    return parser.forms
+
+
+def get_forms(html):
+    """The filter forms (``method="get"``, HTML's default)."""
+    parser = _Parser("get")
     parser.feed(html if isinstance(html, str) else html.decode())
     return parser.forms

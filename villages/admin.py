@@ -98,6 +98,7 @@ class CadreAdmin(ScopedAdmin):
     exclude = [
         "id_number",
         "phone",
+        "birth_date",
     ]  # personal data is edited in the application, where it is validated and masked
 
 

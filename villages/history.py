@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .validators import mask_id_number, mask_phone
+from .validators import mask_birth_date, mask_id_number, mask_phone
 
 ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
-_MASKERS = {"phone": mask_phone, "id_number": mask_id_number}
+_MASKERS = {"phone": mask_phone, "id_number": mask_id_number, "birth_date": mask_birth_date}
 _SKIP = {"id", "history_id", "history_date", "history_change_reason", "history_type", "history_user"}
 
 

@@ -26,7 +26,14 @@ from .models import Cadre, Division, Post
 from .reference import village_kind
 from .scopes import has_role
 from .stats import data_changed
-from .validators import mask_id_number, mask_phone, normalize_id_number, validate_id_number, validate_phone
+from .validators import (
+    mask_birth_date,
+    mask_id_number,
+    mask_phone,
+    normalize_id_number,
+    validate_id_number,
+    validate_phone,
+)
 
 LEVEL_LABELS = {
     "省": Level.PROVINCE,
@@ -326,7 +333,8 @@ def cadre_ledger_rows(cadres, *, full_personal_data: bool):
         labels = ";".join(_POST_LABEL_OF.get((p.committee, p.title), "") for p in c.current_posts)
         start = min((p.start_date for p in c.current_posts), default=None)
         yield [
-            c.division.code, c.name, _label(GENDER_LABELS, c.gender), c.birth_date,
+            c.division.code, c.name, _label(GENDER_LABELS, c.gender),
+            c.birth_date if full_personal_data else mask_birth_date(c.birth_date),
             {v: k for k, v in EDUCATION_LABELS.items() if k != "高中"}.get(c.education, ""),
             "是" if c.is_party_member else "否", c.party_branch,
             c.phone if full_personal_data else mask_phone(c.phone),

@@ -34,7 +34,7 @@ from .choices import (
     UrbanRural,
 )
 from .scopes import scope_q
-from .validators import mask_id_number, mask_phone, validate_id_number, validate_phone
+from .validators import mask_birth_date, mask_id_number, mask_phone, validate_id_number, validate_phone
 
 code_validator = RegexValidator(r"^\d{12}$", _("A division code is exactly 12 digits."))
 
@@ -266,6 +266,14 @@ class Cadre(models.Model):
     @property
     def masked_id_number(self):
         return mask_id_number(self.id_number)
+
+    @property
+    def masked_birth_date(self):
+        return mask_birth_date(self.birth_date)
+
+    @property
+    def birth_year(self) -> int | None:
+        return self.birth_date.year if self.birth_date else None
 
     @property
     def term_end_year(self):

@@ -79,6 +79,14 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
 
 
+def mask_birth_date(value) -> str:
+    """The birth year only: with the masked ID number beside it, the full date would give back the eight digits the
+    mask hides. ``value``: a date, an ISO date string or empty."""
+    if not value:
+        return ""
+    return str(value)[:4]
+
+
 def mask_phone(value: str) -> str:
     if not value:
         return ""

@@ -45,7 +45,7 @@ from .ledgers import (
 )
 from .metrics import Period
 from .models import Cadre, Division, Post
-from .personal_data import log_full_access
+from .personal_data import PERSONAL_FIELDS, log_full_access
 from .scopes import (
     can_manage_users,
     can_see,
@@ -271,8 +271,8 @@ def cadre_edit(request, pk):
     if full and request.method == "GET":
         log_full_access(user=request.user, records=[cadre], context="page", request=request)
     if not full:
-        # Who may not read the full numbers may not see them pre-filled either; blank keeps the stored value.
-        for field in ("phone", "id_number"):
+        # Who may not read the full values (numbers, birth date) may not see them pre-filled either; blank keeps them.
+        for field in PERSONAL_FIELDS:
             form.fields[field].required = False
             form.fields[field].help_text = _("Stored: %(v)s. Leave blank to keep it.") % {
                 "v": getattr(cadre, f"masked_{field}")
@@ -281,7 +281,7 @@ def cadre_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in form.fields}
         if not full:
-            for field in ("phone", "id_number"):
+            for field in PERSONAL_FIELDS:
                 if not changes[field]:
                     changes.pop(field)
         try:

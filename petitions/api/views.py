@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -225,7 +225,6 @@ class DisputeViewSet(PersonalDataLogMixin, mixins.ListModelMixin, mixins.Retriev
     serializer_class = serializers.DisputeSerializer
     filterset_class = filters.DisputeFilter
     ordering_fields = ["screened_on", "number"]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         return (

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from reviews import selectors
 from reviews.choices import Grade, LevelStatus, Stage, TemplateStatus
 from reviews.models import Campaign, ItemScore, PostRating, Review, ReviewLevel, ScorecardTemplate, VetoRule
+from villages.api.fields import in_scope_codes
 
 
 def choice_schema(choices) -> dict:
@@ -116,7 +117,9 @@ class SampleSerializer(serializers.Serializer):
     share = serializers.DecimalField(max_digits=4, decimal_places=3)
     minimum = serializers.IntegerField()
     seed = serializers.IntegerField()
-    drawn_codes = serializers.ListField(child=serializers.CharField())
+    drawn_codes = serializers.ListField(
+        child=serializers.CharField(), help_text=_("The villages drawn that lie in your scope.")
+    )
     drawn_at = serializers.DateTimeField()
 
 
@@ -132,7 +135,12 @@ class CampaignSerializer(serializers.ModelSerializer):
     @extend_schema_field(SampleSerializer(allow_null=True))
     def get_sample(self, obj):
         draw = getattr(obj, "sample_draw", None)
-        return SampleSerializer(draw).data if draw else None
+        if not draw:
+            return None
+        data = SampleSerializer(draw).data
+        # The county's draw names villages across the county: a township's reader sees those in its scope.
+        data["drawn_codes"] = in_scope_codes(self.context, data["drawn_codes"])
+        return data
 
 
 class LevelSummarySerializer(serializers.ModelSerializer):

@@ -3,6 +3,9 @@ household form. Each post starts from the form as the page renders it, filled va
 replaced with hostile or malformed values or left out. Whatever is sent: no server error, and a post that is
 not accepted (anything but the redirect of a successful save) saves nothing.
 
+And the pages' filters (issue 20, finding 11): every page of the URL configuration, every field of its GET forms
+(and one it does not have), given a NUL character, answers 400 with the reason, never a server error.
+
 FUZZ_EXAMPLES sets the posts per form (default 25).
 """
 
@@ -19,14 +22,17 @@ from reviews.choices import Stage
 from reviews.models import ItemScore
 from tests.factories import UserFactory, valid_id_number
 from tests.grids.conftest import make_grid
-from tests.html_forms import post_forms
+from tests.html_forms import get_forms, post_forms
 from tests.reviews.conftest import campaign, level_of, small_template  # noqa: F401 (fixtures)
+from tests.test_permission_matrix import _url, routes
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 25))
 HOSTILE = [
     "", " ", "0", "-1", "1.5", "1e400", "NaN", "99999999999999999999999", "2024-02-30", "0000-00-00", "９９",
     "<script>alert(1)</script>", "'; DROP TABLE petitions_petition; --", "=HYPERLINK(\"x\")", "\x00", "a\x00b",
     "\u202e", "𠀀" * 300, "x" * 5000, "on", "true", "None", "[]", "{}",
+    # A form cannot carry a lone surrogate: Django decodes the bytes that would spell one as U+FFFD.
+    "[" * 10_000, "%00", "\ufffd", "a\ufffd\x00",
 ]  # fmt: skip
 VALUES = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=40), st.integers().map(str))
 SETTINGS = settings(
@@ -129,3 +135,35 @@ def test_household_form_is_fuzzed(client, tree):
             assert Household.objects.count() == before, mutation
 
     run()
+
+
+def test_nul_in_any_filter_of_any_page_is_a_400(client, tree):
+    client.force_login(tree.users.county)
+    checked = 0
+    for name, (route, pattern) in sorted(routes().items()):
+        if route.startswith("api/") or not name:
+            continue
+        url = _url(name, pattern)
+        page = client.get(url)
+        fields = {"undeclared"}
+        if page.status_code == 200 and page["Content-Type"].startswith("text/html"):
+            fields |= {f for form in get_forms(page.content) for f in form.fields}
+        for field in sorted(fields):
+            response = client.get(url, {field: "a\x00b"})
+            assert response.status_code == 400, (name, field, response.status_code)
+            checked += 1
+    html = response.content.decode()
+    assert field in html and "NUL" in html
+    assert checked > 150
+
+
+def test_a_cookie_holding_nul_is_ignored_not_a_server_error(client, tree):
+    for name in ("sessionid", "csrftoken", "messages", "django_language", "other"):
+        client.cookies[name] = "abcdefghijkl\x00mnop"
+    assert client.get("/").status_code == 302  # no session: to the login page
+    assert client.get("/api/v1/cadres/").status_code in (401, 403)
+    client.cookies.clear()  # (the test client's own login reads the session cookie)
+    client.force_login(tree.users.county)  # a good session cookie beside bad ones still signs in
+    for name in ("messages", "other"):
+        client.cookies[name] = "x\x00"
+    assert client.get(reverse("villages:division", args=["411103000000"])).status_code == 200

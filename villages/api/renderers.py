@@ -12,9 +12,8 @@ def _table(data):
     """Views put a flat table under "table": {"columns": [...], "rows": [[...], ...]}."""
     if isinstance(data, dict) and "table" in data:
         return data["table"]["columns"], data["table"]["rows"]
-    if isinstance(data, dict):  # an error body
-        return ["field", "message"], [[k, v] for k, v in data.items()]
-    return ["value"], [[data]]
+    # Errors never come here: they answer JSON (villages.api.errors.exception_handler).
+    return ["value"], [[str(data)]]
 
 
 class CSVRenderer(renderers.BaseRenderer):

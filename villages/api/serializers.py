@@ -56,7 +56,8 @@ class PostSerializer(serializers.ModelSerializer):
 
 
 class MaskedPersonalDataMixin:
-    """Full ID and phone numbers only for roles that need them; everyone else gets the masked form."""
+    """Full ID and phone numbers and birth dates only for roles that need them; everyone else gets the masked form
+    (the birth date: null, beside ``birth_year``)."""
 
     def _full(self, obj) -> bool:
         request = self.context.get("request")
@@ -74,6 +75,10 @@ class MaskedPersonalDataMixin:
     def get_id_number(self, obj):
         return obj.id_number if self._full(obj) else mask_id_number(obj.id_number)
 
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_birth_date(self, obj):
+        return obj.birth_date if obj.birth_date and self._full(obj) else None
+
 
 class CurrentPostSerializer(serializers.ModelSerializer):
     class Meta:
@@ -85,6 +90,10 @@ class CadreSerializer(MaskedPersonalDataMixin, serializers.ModelSerializer):
     division = serializers.SlugRelatedField(slug_field="code", read_only=True)
     phone = serializers.SerializerMethodField()
     id_number = serializers.SerializerMethodField()
+    birth_date = serializers.SerializerMethodField(
+        help_text=_("The full date only for the roles that see personal data (null for the others: see birth_year).")
+    )
+    birth_year = serializers.IntegerField(read_only=True, allow_null=True)
     current_posts = CurrentPostSerializer(many=True, read_only=True)
 
     class Meta:
@@ -95,6 +104,7 @@ class CadreSerializer(MaskedPersonalDataMixin, serializers.ModelSerializer):
             "name",
             "gender",
             "birth_date",
+            "birth_year",
             "education",
             "is_party_member",
             "party_branch",

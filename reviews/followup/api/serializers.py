@@ -1,7 +1,10 @@
 """Output and input serializers of the follow-up API, kept apart: inputs carry ids and are checked by the
 services, outputs carry codes and labels."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from villages.api.fields import scoped_codes
 
 from ...api.serializers import _inline_choices
 from ..choices import AdjustmentBasisKind, Book, MeasureStatus, ProblemKind, TalkKind
@@ -86,7 +89,8 @@ class TalkSerializer(serializers.ModelSerializer):
 class ProblemSerializer(serializers.ModelSerializer):
     kind = _inline_choices(ProblemKind.choices)
     check_name = serializers.CharField(source="check_item.name", read_only=True)
-    villages = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    # A common problem (共性) names villages across the county: the reader gets those in their scope.
+    villages = scoped_codes(help_text=_("The villages with the problem that lie in your scope."))
 
     class Meta:
         model = Problem

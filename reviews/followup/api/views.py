@@ -2,14 +2,13 @@
 books and adjustments; writes of problems, measures (and their transitions and evidence) and record-book entries
 through the same services as the pages. Record-book entries have no update or delete: 405."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -113,7 +112,9 @@ class ProblemViewSet(ReadOnly, mixins.CreateModelMixin, FollowupViewSet):
         if len(villages) != len(set(codes)):
             raise NotFound
         problem = services.problem_create(actor=request.user, campaign=campaign, check=check, villages=villages, **data)
-        out = serializers.ProblemSerializer(self.get_queryset().get(pk=problem.pk)).data
+        out = serializers.ProblemSerializer(
+            self.get_queryset().get(pk=problem.pk), context=self.get_serializer_context()
+        ).data
         return Response(out, status=status.HTTP_201_CREATED)
 
 
@@ -124,7 +125,9 @@ class CommonMeasureViewSet(ReadOnly, FollowupViewSet):
     serializer_class = serializers.CommonMeasureSerializer
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("problems")
+        # The county's measure answers problems across the county: the reader gets the ids of those they may read.
+        visible = Problem.objects.visible_to(self.request.user, roles=FOLLOWUP_READERS).only("pk")
+        return super().get_queryset().prefetch_related(Prefetch("problems", queryset=visible))
 
     def may_read(self, obj) -> bool:
         return CommonMeasure.objects.visible_to(self.request.user, roles=FOLLOWUP_READERS).filter(pk=obj.pk).exists()
@@ -159,7 +162,6 @@ class MeasureViewSet(ReadOnly, mixins.CreateModelMixin, FollowupViewSet):
     code_path = "plan__village__code"
     related = ("plan__village",)
     filterset_class = filters.MeasureFilter
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("evidence")
