@@ -267,6 +267,8 @@ def campaign_create(
         ReviewLevel,
         default_user=actor,
     )
+    # The calendar periods from its start on read it now (a campaign entered late starts in the past).
+    recompute_after_change(division_code=division.code, campaign_id=campaign.pk)
     return campaign
 
 
@@ -386,7 +388,13 @@ def _stored(entry: grading.ScoreInput) -> grading.ScoreInput:
 def _record(level: ReviewLevel, actor, reason: str = "") -> None:
     """The history row of a write made with a conditional UPDATE (which bypasses the model's save)."""
     copy_to_history(ReviewLevel, level.pk, user=actor, reason=reason)
-    recompute_after_change(division_code=level.review.village.code)
+    _recompute(level.review)
+
+
+def _recompute(review: Review) -> None:
+    """Every change to a review's levels or ratings moves its campaign's figures, however old the campaign: ask
+    for the county's tally of the campaign's period and of the calendar periods that read it."""
+    recompute_after_change(division_code=review.village.code, campaign_id=review.campaign_id)
 
 
 @transaction.atomic
@@ -565,6 +573,7 @@ def review_level_return(*, actor, level: ReviewLevel, reason: str) -> ReviewLeve
     level.version += 1
     _save(level, actor=actor, reason=level.returned_reason)
     _refresh_final_grade(level.review, actor=actor)
+    _recompute(level.review)
     return level
 
 
@@ -582,6 +591,7 @@ def review_level_reopen(*, actor, level: ReviewLevel, reason: str) -> ReviewLeve
     level.version += 1
     _save(level, actor=actor, reason=level.reopened_reason)
     _refresh_final_grade(level.review, actor=actor)
+    _recompute(level.review)
     return level
 
 
@@ -633,4 +643,6 @@ def post_rating_set(*, actor, review: Review, post: Post, grade: str, note: str 
     rating.note = (note or "").strip()
     rating.rated_by = actor
     rating.rated_at = timezone.now()
-    return _save(rating, actor=actor)
+    _save(rating, actor=actor)
+    _recompute(review)
+    return rating
