@@ -22,12 +22,13 @@ from simple_history.utils import bulk_create_with_history
 
 from villages.bulk import upsert_changed
 from villages.choices import Level
-from villages.history import copy_to_history
+from villages.history import audited_save, copy_to_history
 from villages.models import Division, Post
 from villages.people import display_name
 from villages.scopes import is_unrestricted, require_role, roles_for
 from villages.snapshots import recompute_after_change
 from villages.stats import data_changed
+from villages.validators import TEXT_MAX
 
 from . import grading
 from .choices import (
@@ -65,13 +66,7 @@ ONSITE_FIELDS = ("onsite_visits", "onsite_talks", "onsite_documents", "onsite_no
 _SMALL_INT_MAX = 32767
 
 
-def _save(instance, *, actor, update_fields=None, reason: str = ""):
-    instance._history_user = actor
-    if reason:
-        instance._change_reason = reason
-    instance.full_clean()
-    instance.save(update_fields=update_fields)
-    return instance
+_save = audited_save  # validated; a save that changes nothing writes no history (villages.history)
 
 
 # Templates
@@ -357,6 +352,10 @@ def _validate_onsite(level: ReviewLevel, onsite: Mapping) -> dict:
         elif field in ("onsite_notes", "first_evaluation"):
             if not isinstance(value, str):
                 errors[field] = _("Enter text.")
+            elif len(value) > TEXT_MAX:  # written with an UPDATE, which no model validation sees
+                counts = {"limit_value": TEXT_MAX, "show_value": len(value)}
+                errors[field] = _("Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).")
+                errors[field] %= counts
         elif value is not None and (not isinstance(value, int) or not 0 <= value <= _SMALL_INT_MAX):
             errors[field] = _("Enter a whole number, 0 or more.")
     return errors
