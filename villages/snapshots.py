@@ -290,7 +290,7 @@ def recompute_after_change(*, division_code: str, campaign_id: int | None = None
     periods = targets.periods
     if campaign_id is not None:
         if campaign_id not in targets.campaigns:  # created since the targets were cached
-            targets = recompute_targets(county_code, fresh=True)
+            targets = recompute_targets(county_code, fresh=True) or targets
         reading = targets.campaigns.get(campaign_id, (f"C{campaign_id}",))
         periods = tuple(dict.fromkeys((*targets.periods, *reading)))
     data_changed(county_code)
