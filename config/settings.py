@@ -176,7 +176,10 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A request's body apart from its files. The largest form is a scorecard: 71 notes of at most 2,000 characters
+# and two texts of 10,000, each Chinese character 9 bytes once URL-encoded: about 1.5 MB at the very worst. Beyond
+# it Django answers 400 before any view reads the body (a 9 MB text used to reach the database).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024 // 2
 # Largest spreadsheet accepted for import (bytes).
 SHANZHI_IMPORT_MAX_BYTES = env.int("SHANZHI_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 # Bounds on an imported sheet, checked on the file's XML before any cell is read (villages.excel.check_sheet): the

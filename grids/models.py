@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from villages.choices import Level
 from villages.models import Division, ScopedQuerySet
 from villages.people import display_name
-from villages.validators import mask_phone, validate_phone
+from villages.validators import NOTE_MAX, TEXT_MAX, event_date, mask_phone, planned_date, text_max, validate_phone
 
 from .choices import (
     DONE_STATUSES,
@@ -226,8 +226,8 @@ class GridAssignment(models.Model):
         _("person"), max_length=50, blank=True, help_text=_("For someone without an account (a police officer, …).")
     )
     phone = models.CharField(_("phone"), max_length=11, blank=True, validators=[validate_phone])
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    start_date = models.DateField(_("from"), validators=[planned_date])
+    end_date = models.DateField(_("until"), null=True, blank=True, validators=[planned_date])
 
     history = HistoricalRecords()
     objects = AssignmentQuerySet.as_manager()
@@ -443,7 +443,7 @@ class Visit(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="visits"
     )
-    visited_on = models.DateField(_("visited on"), default=timezone.localdate)
+    visited_on = models.DateField(_("visited on"), default=timezone.localdate, validators=[event_date])
     kind = models.CharField(_("kind"), max_length=10, choices=VisitKind.choices, default=VisitKind.ROUTINE)
     visitor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -461,7 +461,7 @@ class Visit(models.Model):
         blank=True,
         related_name="visits",
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -599,7 +599,7 @@ class ServiceRequest(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.HOUSEHOLD)
     requester_name = models.CharField(_("requester"), max_length=50)
     requester_phone = models.CharField(_("requester's phone"), max_length=11, blank=True, validators=[validate_phone])
-    description = models.TextField(_("what is needed"))
+    description = models.TextField(_("what is needed"), max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
     status = models.CharField(_("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.REPORTED)
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     due_at = models.DateTimeField(_("due"))
@@ -614,7 +614,9 @@ class ServiceRequest(models.Model):
         related_name="+",
     )
     rating = models.CharField(_("rating"), max_length=12, choices=Rating.choices, blank=True)
-    rating_comment = models.TextField(_("requester's comment"), blank=True)
+    rating_comment = models.TextField(
+        _("requester's comment"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
     supervision_level = models.CharField(
         _("supervision"), max_length=8, choices=SupervisionLevel.choices, blank=True, help_text=_("The highest so far.")
     )
@@ -716,7 +718,7 @@ class RequestStep(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     from_unit = models.CharField(_("from unit"), max_length=120)
     to_unit = models.CharField(_("to unit"), max_length=120)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
 
     objects = StepQuerySet.as_manager()
 
@@ -751,7 +753,7 @@ class Supervision(models.Model):
         ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="supervisions"
     )
     level = models.CharField(_("level"), max_length=8, choices=SupervisionLevel.choices)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
     unit = models.CharField(_("supervising unit"), max_length=120)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from villages.choices import Level
+from villages.history import audited_save
 from villages.models import Division
 from villages.people import display_name
 from villages.scopes import is_unrestricted, require_role, roles_for, user_scopes
@@ -51,11 +52,7 @@ HOUSEHOLD_FIELDS = ("grid", "address", "head_name", "members_count", "phone", "l
 MEMBER_FIELDS = ("name", "phone", "branch", "grid", "party_group", "is_central_household")
 
 
-def _save(instance, *, actor, update_fields=None):
-    instance._history_user = actor
-    instance.full_clean()
-    instance.save(update_fields=update_fields)
-    return instance
+_save = audited_save  # validated; a save that changes nothing writes no history (villages.history)
 
 
 def _strip(value) -> str:

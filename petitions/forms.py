@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from villages.forms import BootstrapMixin, DateInput
-from villages.validators import normalize_id_number, validate_id_number, validate_phone
+from villages.validators import event_date, normalize_id_number, validate_id_number, validate_phone
 
 from .choices import (
     Channel,
@@ -49,7 +49,11 @@ class MultipleFileField(forms.FileField):
 def _day_field(label, required=True):
     # <input type="date"> reads and writes ISO dates, whatever the interface language formats dates as.
     return forms.DateField(
-        label=label, widget=DateInput(format="%Y-%m-%d"), initial=timezone.localdate, required=required
+        label=label,
+        widget=DateInput(format="%Y-%m-%d"),
+        initial=timezone.localdate,
+        required=required,
+        validators=[event_date],
     )
 
 

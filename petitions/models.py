@@ -21,7 +21,17 @@ from simple_history.models import HistoricalRecords
 
 from villages.choices import Level
 from villages.models import Division, ScopedQuerySet
-from villages.validators import mask_id_number, mask_phone, validate_id_number, validate_phone
+from villages.validators import (
+    NOTE_MAX,
+    TEXT_MAX,
+    event_date,
+    mask_id_number,
+    mask_phone,
+    planned_date,
+    text_max,
+    validate_id_number,
+    validate_phone,
+)
 
 from .choices import (
     DISPUTE_READER_ROLES,
@@ -166,8 +176,8 @@ class Petition(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     subject = models.CharField(_("subject"), max_length=200)
-    content = models.TextField(_("content"))
-    received_on = models.DateField(_("received on"))
+    content = models.TextField(_("content"), max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
+    received_on = models.DateField(_("received on"), validators=[event_date])
 
     is_group = models.BooleanField(_("group visit"), default=False)
     group_size = models.PositiveIntegerField(_("people in the group"), null=True, blank=True)
@@ -185,11 +195,13 @@ class Petition(models.Model):
     leader_name = models.CharField(_("leader in charge"), max_length=50, blank=True)
 
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.REGISTERED)
-    due_on = models.DateField(_("next deadline"), null=True, blank=True)
-    acceptance_due = models.DateField(_("acceptance deadline"))
+    due_on = models.DateField(_("next deadline"), null=True, blank=True, validators=[planned_date])
+    acceptance_due = models.DateField(_("acceptance deadline"), validators=[planned_date])
     intake = models.CharField(_("intake decision"), max_length=10, choices=Intake.choices, blank=True)
-    decided_on = models.DateField(_("intake decided on"), null=True, blank=True)
-    refusal_reason = models.TextField(_("reason for not accepting"), blank=True)
+    decided_on = models.DateField(_("intake decided on"), null=True, blank=True, validators=[event_date])
+    refusal_reason = models.TextField(
+        _("reason for not accepting"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
     responsible_unit = models.ForeignKey(
         Division,
         verbose_name=_("responsible unit"),
@@ -207,43 +219,56 @@ class Petition(models.Model):
         related_name="petitions_first_handled",
         help_text=_("The unit the petitioner's satisfaction is credited to."),
     )
-    accepted_on = models.DateField(_("taken on"), null=True, blank=True)
-    handling_due = models.DateField(_("handling deadline"), null=True, blank=True)
+    accepted_on = models.DateField(_("taken on"), null=True, blank=True, validators=[event_date])
+    handling_due = models.DateField(_("handling deadline"), null=True, blank=True, validators=[planned_date])
     extension_days = models.PositiveSmallIntegerField(_("extension (days)"), default=0)
     extension_approved_by = models.CharField(_("extension approved by"), max_length=50, blank=True)
-    extension_reason = models.TextField(_("reason for the extension"), blank=True)
-    extension_notified_on = models.DateField(_("petitioner told of the extension on"), null=True, blank=True)
+    extension_reason = models.TextField(
+        _("reason for the extension"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
+    extension_notified_on = models.DateField(
+        _("petitioner told of the extension on"), null=True, blank=True, validators=[event_date]
+    )
 
-    concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
+    concluded_on = models.DateField(_("concluded on"), null=True, blank=True, validators=[event_date])
     decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices, blank=True)
-    decision_text = models.TextField(_("written decision"), blank=True)
-    delivered_on = models.DateField(_("decision delivered on"), null=True, blank=True)
+    decision_text = models.TextField(
+        _("written decision"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX)
+    )
+    delivered_on = models.DateField(_("decision delivered on"), null=True, blank=True, validators=[event_date])
     delivery_method = models.CharField(_("delivered"), max_length=10, choices=Delivery.choices, blank=True)
     appeal_until = models.DateField(
         _("review may be asked until"),
         null=True,
         blank=True,
         help_text=_("Last day to ask for a review of the decision, or a re-review of the review."),
+        validators=[planned_date],
     )
     satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True)
-    rated_on = models.DateField(_("rated on"), null=True, blank=True)
-    return_visited_on = models.DateField(_("return visit on"), null=True, blank=True)
-    return_visit_note = models.TextField(_("return visit notes"), blank=True)
+    rated_on = models.DateField(_("rated on"), null=True, blank=True, validators=[event_date])
+    return_visited_on = models.DateField(_("return visit on"), null=True, blank=True, validators=[event_date])
+    return_visit_note = models.TextField(
+        _("return visit notes"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
 
-    review_requested_on = models.DateField(_("review requested on"), null=True, blank=True)
-    review_due = models.DateField(_("review deadline"), null=True, blank=True)
-    review_answered_on = models.DateField(_("review answered on"), null=True, blank=True)
+    review_requested_on = models.DateField(_("review requested on"), null=True, blank=True, validators=[event_date])
+    review_due = models.DateField(_("review deadline"), null=True, blank=True, validators=[planned_date])
+    review_answered_on = models.DateField(_("review answered on"), null=True, blank=True, validators=[event_date])
     review_by = models.CharField(_("reviewing body"), max_length=100, blank=True)
     review_result = models.CharField(_("review result"), max_length=10, choices=ReviewResult.choices, blank=True)
-    review_text = models.TextField(_("review answer"), blank=True)
-    rereview_requested_on = models.DateField(_("re-review requested on"), null=True, blank=True)
-    rereview_due = models.DateField(_("re-review deadline"), null=True, blank=True)
-    rereview_answered_on = models.DateField(_("re-review answered on"), null=True, blank=True)
+    review_text = models.TextField(_("review answer"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
+    rereview_requested_on = models.DateField(
+        _("re-review requested on"), null=True, blank=True, validators=[event_date]
+    )
+    rereview_due = models.DateField(_("re-review deadline"), null=True, blank=True, validators=[planned_date])
+    rereview_answered_on = models.DateField(_("re-review answered on"), null=True, blank=True, validators=[event_date])
     rereview_by = models.CharField(_("re-reviewing body"), max_length=100, blank=True)
     rereview_result = models.CharField(_("re-review result"), max_length=10, choices=ReviewResult.choices, blank=True)
-    rereview_text = models.TextField(_("re-review answer"), blank=True)
+    rereview_text = models.TextField(
+        _("re-review answer"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX)
+    )
 
-    supervised_on = models.DateField(_("last supervised on"), null=True, blank=True)
+    supervised_on = models.DateField(_("last supervised on"), null=True, blank=True, validators=[event_date])
     supervision_count = models.PositiveSmallIntegerField(_("times supervised"), default=0)
 
     created_by = models.ForeignKey(
@@ -397,7 +422,7 @@ class PetitionStep(models.Model):
 
     petition = models.ForeignKey(Petition, verbose_name=_("petition"), on_delete=models.CASCADE, related_name="steps")
     action = models.CharField(_("action"), max_length=20, choices=StepAction.choices)
-    on = models.DateField(_("date"))
+    on = models.DateField(_("date"), validators=[event_date])
     at = models.DateTimeField(_("recorded at"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -413,7 +438,7 @@ class PetitionStep(models.Model):
     to_unit = models.ForeignKey(
         Division, verbose_name=_("to"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
 
     objects = StepQuerySet.as_manager()
 
@@ -484,12 +509,12 @@ class Dispute(models.Model):
     )
     source = models.CharField(_("screened by"), max_length=10, choices=DisputeSource.choices)
     grid_reference = models.CharField(_("grid"), max_length=100, blank=True)
-    screened_on = models.DateField(_("screened on"))
+    screened_on = models.DateField(_("screened on"), validators=[event_date])
     category = models.CharField(_("type"), max_length=14, choices=DisputeCategory.choices)
     risk_level = models.CharField(_("risk level"), max_length=8, choices=RiskLevel.choices)
-    summary = models.TextField(_("what it is about"))
+    summary = models.TextField(_("what it is about"), max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
     status = models.CharField(_("status"), max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.SCREENED)
-    resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
+    resolved_on = models.DateField(_("resolved on"), null=True, blank=True, validators=[event_date])
     petition = models.ForeignKey(
         Petition,
         verbose_name=_("escalated into petition"),
@@ -500,7 +525,7 @@ class Dispute(models.Model):
     )
     # The grids app keeps service requests; until disputes link to them, the request is named in words.
     grid_request_ref = models.CharField(_("escalated into grid request"), max_length=100, blank=True)
-    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True, validators=[event_date])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -597,12 +622,12 @@ class Mediation(models.Model):
     mediator = models.CharField(_("mediator"), max_length=100)
     method = models.CharField(_("method"), max_length=14, choices=MediationMethod.choices)
     sessions = models.PositiveSmallIntegerField(_("sessions"), default=1)
-    started_on = models.DateField(_("started on"))
-    ended_on = models.DateField(_("ended on"))
-    agreement = models.TextField(_("agreement"), blank=True)
+    started_on = models.DateField(_("started on"), validators=[event_date])
+    ended_on = models.DateField(_("ended on"), validators=[event_date])
+    agreement = models.TextField(_("agreement"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
     resolved = models.BooleanField(_("resolved"), default=False)
-    follow_up = models.TextField(_("follow-up"), blank=True)
-    followed_up_on = models.DateField(_("followed up on"), null=True, blank=True)
+    follow_up = models.TextField(_("follow-up"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
+    followed_up_on = models.DateField(_("followed up on"), null=True, blank=True, validators=[event_date])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

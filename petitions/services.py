@@ -21,10 +21,11 @@ from simple_history.utils import bulk_create_with_history
 
 from villages.choices import Level
 from villages.excel import refuse_zip_bomb
+from villages.history import audited_save
 from villages.models import Division
 from villages.scopes import has_role, is_unrestricted, user_scopes
 from villages.snapshots import recompute_after_change
-from villages.validators import normalize_id_number
+from villages.validators import EARLIEST_EVENT, event_date, normalize_id_number
 
 from .choices import (
     DISPUTE_ENTRY_ROLES,
@@ -89,11 +90,17 @@ def _fmt(day: datetime.date) -> str:
 
 
 def _check_day(errors: dict, field: str, day, *, after: datetime.date | None = None, after_what: str = "") -> None:
-    """A step's day: given, not to come, not before the step it follows."""
+    """A step's day: given, not to come, not before the step it follows nor before 1949-10-01 (the platform's
+    bound for an event, ``villages.validators.event_date``)."""
     if day is None:
         errors[field] = _("Give the date.")
     elif day > _today():
         errors[field] = _("The date %(d)s is still to come.") % {"d": _fmt(day)}
+    elif day < EARLIEST_EVENT:
+        try:
+            event_date(day)
+        except ValidationError as exc:
+            errors[field] = exc.messages[0]
     elif after is not None and day < after:
         errors[field] = _("The date cannot be before %(what)s (%(d)s).") % {"what": after_what, "d": _fmt(after)}
 
@@ -130,16 +137,11 @@ def _actor_unit(actor, code: str, roles) -> Division | None:
     return Division.objects.get(pk=max(scopes, key=lambda s: len(s.prefix)).division_id)
 
 
-def _save(instance, *, actor, update_fields=None):
-    instance._history_user = actor
-    instance.full_clean()
-    instance.save(update_fields=update_fields)
-    return instance
+_save = audited_save  # validated; a save that changes nothing writes no history (villages.history)
 
 
 def _step(petition, action, *, actor, on, from_unit=None, to_unit=None, note="") -> PetitionStep:
-    recompute_after_change(division_code=petition.division.code)
-    return PetitionStep.objects.create(
+    step = PetitionStep(
         petition=petition,
         action=action,
         on=on,
@@ -148,6 +150,11 @@ def _step(petition, action, *, actor, on, from_unit=None, to_unit=None, note="")
         to_unit=to_unit,
         note=note,
     )
+    # The note's length and the day's bounds; the links were checked by the step's service (no query for them).
+    step.clean_fields(exclude=["petition", "actor", "from_unit", "to_unit"])
+    recompute_after_change(division_code=petition.division.code)
+    step.save()
+    return step
 
 
 def _locked(petition: Petition) -> Petition:

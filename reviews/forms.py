@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from villages.forms import BootstrapMixin, DateInput
+from villages.validators import NOTE_MAX
 
 from . import grading
 from .choices import Grade, LevelStatus, Stage
@@ -12,7 +13,7 @@ from .models import Campaign, ScorecardTemplate, VetoRule
 PASSED_VALUES = frozenset({"", "1", "0"})  # not set, passed, failed
 # What CharField(max_length=…) checks: no NUL characters, and the length.
 SCORE_CHECKS = (validators.ProhibitNullCharactersValidator(), validators.MaxLengthValidator(10))
-NOTE_CHECKS = (validators.ProhibitNullCharactersValidator(), validators.MaxLengthValidator(2000))
+NOTE_CHECKS = (validators.ProhibitNullCharactersValidator(), validators.MaxLengthValidator(NOTE_MAX))
 
 
 def _text(value) -> str:

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from villages.validators import NOTE_MAX
+
 from .choices import Grade, worse_grade
 
 STEP = Decimal("0.5")
@@ -76,6 +78,11 @@ def item_errors(item, entry: ScoreInput | None, *, complete: bool) -> list[str]:
             errors.append(_("Give between 0 and %(max)s points.") % {"max": format_points(item.max_points)})
         elif entry.score % STEP:
             errors.append(_("Score in steps of 0.5 points."))
+    if entry.note and len(entry.note) > NOTE_MAX:  # scores are upserted: no model validation sees the note
+        errors.append(
+            _("Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).")
+            % {"limit_value": NOTE_MAX, "show_value": len(entry.note)}
+        )
     if not errors and complete and item.note_required and is_deduction(item, entry) and not entry.note.strip():
         errors.append(_("A deduction needs a note saying what was found."))
     return errors

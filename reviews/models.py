@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from villages.models import Division, Post, ScopedQuerySet
 from villages.scopes import is_unrestricted, require_role, roles_for, user_scopes
+from villages.validators import NOTE_MAX, TEXT_MAX, planned_date, text_max
 
 from .choices import EDITABLE_STATUSES, Grade, LevelStatus, ScoringRule, Stage, TemplateStatus
 
@@ -199,8 +200,8 @@ class Item(models.Model):
     )
     element = models.ForeignKey(Element, verbose_name=_("element"), on_delete=models.CASCADE, related_name="items")
     number = models.PositiveSmallIntegerField(_("number"), help_text=_("Numbered through the whole template."))
-    content = models.TextField(_("item"))
-    explanation = models.TextField(_("what to look at"), blank=True)
+    content = models.TextField(_("item"), max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
+    explanation = models.TextField(_("what to look at"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
     rule = models.CharField(_("scoring rule"), max_length=10, choices=ScoringRule.choices, default=ScoringRule.POINTS)
     max_points = models.DecimalField(
         _("points"),
@@ -286,8 +287,8 @@ class Campaign(models.Model):
         ScorecardTemplate, verbose_name=_("scorecard"), on_delete=models.PROTECT, related_name="campaigns"
     )
     name = models.CharField(_("name"), max_length=200)
-    start_date = models.DateField(_("starts"))
-    end_date = models.DateField(_("ends"))
+    start_date = models.DateField(_("starts"), validators=[planned_date])
+    end_date = models.DateField(_("ends"), validators=[planned_date])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -386,8 +387,12 @@ class ReviewLevel(models.Model):
     onsite_visits = models.PositiveSmallIntegerField(_("households visited"), null=True, blank=True)
     onsite_talks = models.PositiveSmallIntegerField(_("people talked to"), null=True, blank=True)
     onsite_documents = models.PositiveSmallIntegerField(_("documents checked"), null=True, blank=True)
-    onsite_notes = models.TextField(_("on-site findings"), blank=True)
-    first_evaluation = models.TextField(_("first evaluation of the review meeting"), blank=True)
+    onsite_notes = models.TextField(
+        _("on-site findings"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX)
+    )
+    first_evaluation = models.TextField(
+        _("first evaluation of the review meeting"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX)
+    )
 
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -407,7 +412,9 @@ class ReviewLevel(models.Model):
         related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    returned_reason = models.TextField(_("reason for returning"), blank=True)
+    returned_reason = models.TextField(
+        _("reason for returning"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
     returned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("returned by"),
@@ -417,7 +424,9 @@ class ReviewLevel(models.Model):
         related_name="+",
     )
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
-    reopened_reason = models.TextField(_("reason for reopening"), blank=True)
+    reopened_reason = models.TextField(
+        _("reason for reopening"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reopened by"),
@@ -501,7 +510,7 @@ class ItemScore(models.Model):
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="scores")
     score = models.DecimalField(_("score"), max_digits=4, decimal_places=1, null=True, blank=True)
     passed = models.BooleanField(_("passed"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
 
     objects = ItemScoreQuerySet.as_manager()
 
@@ -541,7 +550,7 @@ class PostRating(models.Model):
     review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="post_ratings")
     post = models.ForeignKey(Post, verbose_name=_("post"), on_delete=models.PROTECT, related_name="review_ratings")
     grade = models.CharField(_("grade"), max_length=12, choices=Grade.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
     rated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("rated by"),

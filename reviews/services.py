@@ -22,12 +22,13 @@ from simple_history.utils import bulk_create_with_history
 
 from villages.bulk import upsert_changed
 from villages.choices import Level
-from villages.history import copy_to_history
+from villages.history import audited_save, copy_to_history
 from villages.models import Division, Post
 from villages.people import display_name
 from villages.scopes import is_unrestricted, require_role, roles_for
 from villages.snapshots import recompute_after_change
 from villages.stats import data_changed
+from villages.validators import TEXT_MAX
 
 from . import grading
 from .choices import (
@@ -65,13 +66,7 @@ ONSITE_FIELDS = ("onsite_visits", "onsite_talks", "onsite_documents", "onsite_no
 _SMALL_INT_MAX = 32767
 
 
-def _save(instance, *, actor, update_fields=None, reason: str = ""):
-    instance._history_user = actor
-    if reason:
-        instance._change_reason = reason
-    instance.full_clean()
-    instance.save(update_fields=update_fields)
-    return instance
+_save = audited_save  # validated; a save that changes nothing writes no history (villages.history)
 
 
 # Templates
@@ -267,6 +262,8 @@ def campaign_create(
         ReviewLevel,
         default_user=actor,
     )
+    # The calendar periods from its start on read it now (a campaign entered late starts in the past).
+    recompute_after_change(division_code=division.code, campaign_id=campaign.pk)
     return campaign
 
 
@@ -355,6 +352,10 @@ def _validate_onsite(level: ReviewLevel, onsite: Mapping) -> dict:
         elif field in ("onsite_notes", "first_evaluation"):
             if not isinstance(value, str):
                 errors[field] = _("Enter text.")
+            elif len(value) > TEXT_MAX:  # written with an UPDATE, which no model validation sees
+                counts = {"limit_value": TEXT_MAX, "show_value": len(value)}
+                errors[field] = _("Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).")
+                errors[field] %= counts
         elif value is not None and (not isinstance(value, int) or not 0 <= value <= _SMALL_INT_MAX):
             errors[field] = _("Enter a whole number, 0 or more.")
     return errors
@@ -386,7 +387,13 @@ def _stored(entry: grading.ScoreInput) -> grading.ScoreInput:
 def _record(level: ReviewLevel, actor, reason: str = "") -> None:
     """The history row of a write made with a conditional UPDATE (which bypasses the model's save)."""
     copy_to_history(ReviewLevel, level.pk, user=actor, reason=reason)
-    recompute_after_change(division_code=level.review.village.code)
+    _recompute(level.review)
+
+
+def _recompute(review: Review) -> None:
+    """Every change to a review's levels or ratings moves its campaign's figures, however old the campaign: ask
+    for the county's tally of the campaign's period and of the calendar periods that read it."""
+    recompute_after_change(division_code=review.village.code, campaign_id=review.campaign_id)
 
 
 @transaction.atomic
@@ -565,6 +572,7 @@ def review_level_return(*, actor, level: ReviewLevel, reason: str) -> ReviewLeve
     level.version += 1
     _save(level, actor=actor, reason=level.returned_reason)
     _refresh_final_grade(level.review, actor=actor)
+    _recompute(level.review)
     return level
 
 
@@ -582,6 +590,7 @@ def review_level_reopen(*, actor, level: ReviewLevel, reason: str) -> ReviewLeve
     level.version += 1
     _save(level, actor=actor, reason=level.reopened_reason)
     _refresh_final_grade(level.review, actor=actor)
+    _recompute(level.review)
     return level
 
 
@@ -633,4 +642,6 @@ def post_rating_set(*, actor, review: Review, post: Post, grade: str, note: str 
     rating.note = (note or "").strip()
     rating.rated_by = actor
     rating.rated_at = timezone.now()
-    return _save(rating, actor=actor)
+    _save(rating, actor=actor)
+    _recompute(review)
+    return rating

@@ -1,9 +1,11 @@
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .choices import AdjustmentKind, ApprovingLevel, Committee, PostTitle
 from .models import Cadre
-from .validators import normalize_id_number
+from .validators import TEXT_MAX, DateBounds, any_date, normalize_id_number
 
 
 class DateInput(forms.DateInput):
@@ -15,11 +17,15 @@ class DateInput(forms.DateInput):
 
 
 class BootstrapMixin:
-    """Bootstrap classes on every widget, so templates render fields with one include."""
+    """Bootstrap classes on every widget, so templates render fields with one include; and every form's bounds
+    where a field states none (``villages.validators``): free text at most TEXT_MAX characters, a date within
+    1949-10-01 … ten years ahead. A model's own bounds (an event not after today, a note's 2,000 characters) are
+    applied by its model form or by the service's ``full_clean``."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
+            _bound(self, name, field)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -35,6 +41,28 @@ class BootstrapMixin:
             if name in self.fields:
                 self.fields[name].widget.attrs["class"] += " is-invalid"
                 self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_errors"
+
+
+def _bound(form, name: str, field) -> None:
+    if type(field) is forms.CharField and field.max_length is None:
+        field.max_length = TEXT_MAX
+        field.validators.append(MaxLengthValidator(TEXT_MAX))
+        field.widget.attrs.setdefault("maxlength", str(TEXT_MAX))
+    elif isinstance(field, forms.DateField) and not any(isinstance(v, DateBounds) for v in field.validators):
+        field.validators.append(_model_date_bounds(form, name) or any_date)
+
+
+def _model_date_bounds(form, name: str):
+    """A model form's date field takes its model field's bounds (a birth date's reach back to 1900)."""
+    meta = getattr(form, "_meta", None)
+    model = getattr(meta, "model", None)
+    if model is None:
+        return None
+    try:
+        validators = model._meta.get_field(name).validators
+    except FieldDoesNotExist:
+        return None
+    return next((v for v in validators if isinstance(v, DateBounds)), None)
 
 
 class CadreForm(BootstrapMixin, forms.ModelForm):

@@ -155,3 +155,37 @@ def copy_to_history(model, pk, *, user, reason: str = "", history_type: str = "~
     user_id = getattr(user, "pk", user)
     with connection.cursor() as cursor:
         cursor.execute(_copy_statement(model, connection.vendor), [when, reason, history_type, user_id, pk])
+
+
+def audited_save(instance, *, actor, update_fields=None, reason: str = ""):
+    """The services' save: validated, with who (and why) for the history. A save of a stored record that changes
+    nothing writes nothing, so the history holds no empty entry (an edit form posted as it was shown, a service
+    called again with the same values): the stored row is read once and compared field by field."""
+    instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+    instance.full_clean()
+    if not instance._state.adding and instance.pk is not None and not _differs_from_stored(instance, update_fields):
+        return instance
+    instance.save(update_fields=update_fields)
+    return instance
+
+
+def _differs_from_stored(instance, update_fields=None) -> bool:
+    """Whether a field to be saved holds another value than the stored row (True if there is none). Fields set on
+    every save (``auto_now``) do not count: they change when something else does."""
+    model = type(instance)
+    wanted = set(update_fields) if update_fields is not None else None
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+        and not getattr(f, "auto_now", False)
+        and (wanted is None or f.name in wanted or f.attname in wanted)
+    ]
+    if not fields:
+        return False
+    stored = model._base_manager.filter(pk=instance.pk).values_list(*(f.attname for f in fields)).first()
+    if stored is None:
+        return True
+    return any(getattr(instance, f.attname) != value for f, value in zip(fields, stored, strict=True))

@@ -7,7 +7,11 @@
 - Browser forms: every ``<form method="post">`` the application renders gets a hidden one-time token
   (``_once``), added to the page on its way out, so forms added later have it without doing anything. The
   first post of a token that succeeds (a redirect, the Post/Redirect/Get rule every form view follows) is
-  stored; posting the same token again answers with the same redirect instead of a second write.
+  stored; posting the same token again with the same fields answers with the same redirect instead of a second
+  write. Posting it again with other fields (back button, an edit, submit) is refused with a page (422) saying
+  the form was already sent and linking back to a fresh one: a create form run again would make a second record
+  where the user meant to correct the first, and the middleware cannot tell a create from an edit, so the
+  edit is never dropped in silence nor applied as a guess.
 
 The record is inserted in the same transaction as the view's writes (``INSERT … ON CONFLICT DO NOTHING``, one
 statement; then one to store the answer or drop the record): a second request with the same key waits on the
@@ -57,6 +61,39 @@ def _problem(request, api, status, message):
     if api:
         return HttpResponse(json.dumps({"detail": message}), status=status, content_type="application/json")
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+# Not part of what a form says: the one-time token itself and the CSRF token (which changes with the session).
+_NOT_FIELDS = {FORM_FIELD, "csrfmiddlewaretoken"}
+
+
+def form_fields_digest(request) -> bytes:
+    """The posted form's fields as one canonical string: by name (sorted), each with its values in the order
+    posted, the tokens left out; each file by its field, name and content digest (read in chunks, then rewound
+    for the view)."""
+    fields = sorted((name, values) for name, values in request.POST.lists() if name not in _NOT_FIELDS)
+    files = []
+    for name, uploads in sorted(request.FILES.lists()):
+        for upload in uploads:
+            content = hashlib.sha256()
+            for chunk in upload.chunks():
+                content.update(chunk)
+            upload.seek(0)
+            files.append([name, upload.name, content.hexdigest()])
+    return json.dumps([fields, files], ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _form_already_sent(request, record):
+    """The page answering a form token posted again with other fields (or to another address): the first post
+    stands, this one is not applied; a fresh copy of the form (a new token) is one link away."""
+    from django.shortcuts import render
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = request.path
+    context = {"back": back, "first": record.location if record.status_code else ""}
+    return render(request, "villages/form_already_sent.html", context, status=422)
 
 
 def _claim(user, key: str, fingerprint: str) -> int | None:
@@ -130,9 +167,9 @@ class IdempotencyMiddleware:
             user = getattr(request, "user", None)
         if not key or user is None or not user.is_authenticated:
             return None
-        # A browser's bodies differ between two posts of one form (multipart boundaries): a form token is bound
-        # to its address; an API key to its whole request.
-        body = request.body if api else b""
+        # An API key is bound to its whole request; a form token to its address and its fields, read canonically
+        # (a browser's bodies differ between two posts of the same fields: multipart boundaries, field order).
+        body = request.body if api else form_fields_digest(request)
         digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body)
         return user, key[:MAX_KEY], digest.hexdigest(), api
 
@@ -163,6 +200,8 @@ class IdempotencyMiddleware:
 
     def _replay(self, request, record, fingerprint, api):
         if record.fingerprint != fingerprint:
+            if not api:
+                return _form_already_sent(request, record)
             message = _("This idempotency key was already used for another request; use a new key.")
             return _problem(request, api, 422, message)
         response = HttpResponse(bytes(record.body), status=record.status_code, content_type=record.content_type)

@@ -34,7 +34,19 @@ from .choices import (
     UrbanRural,
 )
 from .scopes import scope_q
-from .validators import mask_birth_date, mask_id_number, mask_phone, validate_id_number, validate_phone
+from .validators import (
+    NOTE_MAX,
+    TEXT_MAX,
+    birth_date,
+    mask_birth_date,
+    event_date,
+    mask_id_number,
+    mask_phone,
+    planned_date,
+    text_max,
+    validate_id_number,
+    validate_phone,
+)
 
 code_validator = RegexValidator(r"^\d{12}$", _("A division code is exactly 12 digits."))
 
@@ -78,12 +90,13 @@ class Division(models.Model):
         blank=True,
         related_name="children",
     )
-    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True, validators=[planned_date])
     valid_to = models.DateField(
         _("valid to"),
         null=True,
         blank=True,
         help_text=_("Set when the division is merged or split; its history stays."),
+        validators=[planned_date],
     )
     successor = models.ForeignKey(
         "self",
@@ -217,7 +230,7 @@ class Cadre(models.Model):
     division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="cadres")
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True, validators=[birth_date])
     education = models.CharField(_("education"), max_length=14, choices=Education.choices, blank=True)
     is_party_member = models.BooleanField(_("party member"), default=False)
     party_branch = models.CharField(_("party branch"), max_length=100, blank=True)
@@ -291,8 +304,8 @@ class Post(models.Model):
     division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="posts")
     committee = models.CharField(_("committee"), max_length=12, choices=Committee.choices)
     title = models.CharField(_("title"), max_length=20, choices=PostTitle.choices)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), null=True, blank=True)
+    start_date = models.DateField(_("start date"), validators=[event_date])
+    end_date = models.DateField(_("end date"), null=True, blank=True, validators=[planned_date])
 
     history = HistoricalRecords()
     objects = PostQuerySet.as_manager()
@@ -371,8 +384,8 @@ class Adjustment(models.Model):
         blank=True,
         related_name="+",
     )
-    date = models.DateField(_("date"))
-    reason = models.TextField(_("reason"))
+    date = models.DateField(_("date"), validators=[event_date])
+    reason = models.TextField(_("reason"), max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
     approved_by = models.CharField(_("approving level"), max_length=10, choices=ApprovingLevel.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -572,7 +585,7 @@ class StarType(models.Model):
         _("capstone"), default=False, help_text=_("Awarded only on top of every other star of its set.")
     )
     department = models.CharField(_("department in charge"), max_length=60, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
     active = models.BooleanField(_("in use"), default=True)
 
     history = HistoricalRecords()
@@ -661,12 +674,18 @@ class StarAward(models.Model):
     star_type = models.ForeignKey(StarType, verbose_name=_("star"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=StarStatus.choices, default=StarStatus.APPLIED)
     proposed = models.BooleanField(_("proposed by the data"), null=True)
-    application_note = models.TextField(_("application"), blank=True)
-    township_opinion = models.TextField(_("township opinion"), blank=True)
+    application_note = models.TextField(
+        _("application"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
+    township_opinion = models.TextField(
+        _("township opinion"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
     decision = models.CharField(_("county decision"), max_length=10, choices=CountyDecision.choices, blank=True)
-    decision_reason = models.TextField(_("reason for the decision"), blank=True)
-    notice_from = models.DateField(_("notice from"), null=True, blank=True)
-    notice_until = models.DateField(_("notice until"), null=True, blank=True)
+    decision_reason = models.TextField(
+        _("reason for the decision"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
+    notice_from = models.DateField(_("notice from"), null=True, blank=True, validators=[planned_date])
+    notice_until = models.DateField(_("notice until"), null=True, blank=True, validators=[planned_date])
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 

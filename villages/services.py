@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import CADRE_EDITOR_ROLES, AdjustmentKind, ApprovingLevel, Level, Role
+from .history import audited_save
 from .models import Adjustment, ApiToken, Cadre, Division, Post
 from .scopes import require_role
 from .validators import normalize_id_number
@@ -23,11 +24,7 @@ CADRE_FIELDS = (
 DIVISION_FIELDS = ("name", "kind", "valid_from", "valid_to", "population", "households")
 
 
-def _save(instance, *, actor, update_fields=None):
-    instance._history_user = actor
-    instance.full_clean()
-    instance.save(update_fields=update_fields)
-    return instance
+_save = audited_save  # validated; a save that changes nothing writes no history (villages.history)
 
 
 @transaction.atomic

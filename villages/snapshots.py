@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from . import stars
 from .bulk import replace_rows
 from .choices import Level
-from .metrics import RULE_VERSION, Figure, Period, registry, run_memo
+from .metrics import RULE_VERSION, Figure, Period, campaigns, registry, run_memo
 from .models import Division, Snapshot, TallyRequest, TallyRun
 from .stats import data_changed, publish_version
 
@@ -59,6 +59,8 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             run.part_digests = figures_digests(rows, spans, proposals)
             run.digest = _combined(run.part_digests)
             stale = _stale_parts(county, parsed.key, run.part_digests, snapshot, len(rows))
+            # Read whole (first run of the period, say): the periods a change asks for may now count this one.
+            read_whole = stale is None
             written = 0
             # Only the figures that changed are written (deleted, then COPYed on PostgreSQL); an unchanged row
             # keeps the id of the run that computed it, unless that run was under other rules. When the last run
@@ -90,6 +92,8 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
         )
         logger.exception("tally failed for %s %s", county_code, parsed.key)
         raise
+    if read_whole and parsed.kind != "campaign":
+        cache.delete(_targets_key(county.code))
     publish_version(run)
     return run
 
@@ -212,32 +216,68 @@ class RecomputeTargets(NamedTuple):
     county_id: int
     periods: tuple[str, ...]
     queued: dict[str, datetime.datetime]  # period → when a run known to be queued was queued (``_note_queued``)
+    campaigns: dict[int, tuple[str, ...]]  # campaign id → the periods that read it (``campaign_periods``)
 
 
-def recompute_targets(county_code: str) -> RecomputeTargets | None:
-    """The county's id and the periods beat keeps fresh, cached for a minute: a save then adds only its insert
-    to its queries (a campaign opened meanwhile is in the next minute's requests, and beat tallies it anyway).
-    With them, from the same cache read, the runs known to be queued for the county. None for no county."""
+def _targets_key(county_code: str) -> str:
+    # Keyed by database too: ids belong to one database, and a Redis may serve several (test workers, the bench).
+    # "v2": the value holds the campaigns' periods too; a value cached by an older release is not read.
+    return f"recompute-targets:v2:{connection.settings_dict['NAME']}:{county_code}:{timezone.localdate().isoformat()}"
+
+
+def campaign_periods(listed: list, tallied: list[str]) -> dict[int, tuple[str, ...]]:
+    """Each campaign's id → the periods whose figures read it: its own (``C12``) and, of the calendar periods
+    ``tallied`` (those with a snapshot), each whose latest campaign begun by its end is this one (the rule of the
+    reviews metrics). ``listed`` is the county's campaigns newest first, as ``campaigns()`` lists them."""
+    calendar_periods = [Period.parse(key) for key in tallied if not key.startswith("C")]
+    found = {}
+    for i, info in enumerate(listed):
+        newer = listed[i - 1] if i else None
+        reading = sorted(
+            p.key for p in calendar_periods if info.start < p.end and (newer is None or newer.start >= p.end)
+        )
+        found[info.id] = (info.key, *reading)
+    return found
+
+
+def recompute_targets(county_code: str, *, fresh: bool = False) -> RecomputeTargets | None:
+    """The county's id, the periods beat keeps fresh and the periods that read each of its review campaigns,
+    cached for a minute: a save then adds only its insert to its queries (a campaign opened meanwhile is looked
+    up again by the first change that names it, see ``recompute_after_change``). With them, from the same cache
+    read, the runs known to be queued for the county. None for no county. ``fresh`` skips the cached value."""
     from .tasks import current_periods  # the tasks module imports this one
 
-    # Keyed by database too: ids belong to one database, and a Redis may serve several (test workers, the bench).
-    key = f"recompute-targets:{connection.settings_dict['NAME']}:{county_code}:{timezone.localdate().isoformat()}"
+    key = _targets_key(county_code)
     marks_key = queued_runs_key(county_code)
-    read = cache.get_many([key, marks_key])
+    read = cache.get_many([marks_key] if fresh else [key, marks_key])
     found = read.get(key)
     if found is None:
         county_id = Division.objects.filter(code=county_code, level=Level.COUNTY).values_list("pk", flat=True).first()
-        found = (county_id, tuple(current_periods(county_code=county_code))) if county_id else ()
+        found = ()
+        if county_id:
+            listed = campaigns(county_code=county_code)
+            tallied = list(
+                Snapshot.objects.filter(division_id=county_id)
+                .exclude(period__startswith="C")
+                .order_by()
+                .values_list("period", flat=True)
+                .distinct()
+            )
+            periods = tuple(current_periods(county_code=county_code, listed=listed))
+            found = (county_id, periods, campaign_periods(listed, tallied))
         cache.set(key, found, RECOMPUTE_TARGETS_TTL)
     if not found:
         return None
-    county_id, periods = found
-    return RecomputeTargets(county_id, tuple(periods), read.get(marks_key) or {})
+    county_id, periods, by_campaign = found
+    return RecomputeTargets(county_id, tuple(periods), read.get(marks_key) or {}, by_campaign)
 
 
-def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
+def recompute_after_change(*, division_code: str, campaign_id: int | None = None) -> list[TallyRequest]:
     """A change moved the figures of this division's county: ask for the periods beat keeps fresh (this year,
-    quarter and month, and the open review campaigns), in the caller's transaction.
+    quarter and month, and the open review campaigns), in the caller's transaction. A change to a review
+    campaign's data (``campaign_id``) asks too for every period that reads that campaign, however long ago it
+    ended: its own and the calendar periods tallied while it was the county's latest (beat no longer tallies a
+    campaign settled for 90 days, so without this its figures would freeze while its levels still change).
 
     Many changes in a minute give one run per period: the first commit queues a run ``SHANZHI_RECOMPUTE_DELAY``
     seconds ahead and the later requests ride on it. In the embedded set-up (no broker, eager Celery) nothing is
@@ -247,6 +287,12 @@ def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
     targets = recompute_targets(county_code)
     if targets is None:
         return []
+    periods = targets.periods
+    if campaign_id is not None:
+        if campaign_id not in targets.campaigns:  # created since the targets were cached
+            targets = recompute_targets(county_code, fresh=True) or targets
+        reading = targets.campaigns.get(campaign_id, (f"C{campaign_id}",))
+        periods = tuple(dict.fromkeys((*targets.periods, *reading)))
     data_changed(county_code)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         queued = {}
@@ -256,7 +302,7 @@ def recompute_after_change(*, division_code: str) -> list[TallyRequest]:
     # A period whose run is known to be queued rides on it at once, as publishing would make it (so a burst of
     # saves publishes once and the later ones pay only this insert); the others are published after the commit.
     requests = TallyRequest.objects.bulk_create(
-        [TallyRequest(county_id=targets.county_id, period=p, published_at=queued.get(p)) for p in targets.periods]
+        [TallyRequest(county_id=targets.county_id, period=p, published_at=queued.get(p)) for p in periods]
     )
     ids = [r.pk for r in requests if r.published_at is None]
     if ids and not settings.CELERY_TASK_ALWAYS_EAGER:

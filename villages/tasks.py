@@ -28,19 +28,24 @@ def tally_county_task(self, county_code: str, period: str | None = None) -> int:
 
 
 # A campaign's figures keep changing while its reviews are entered, and for a while after it ends (returns,
-# reopenings); after that its snapshot stands.
+# reopenings); after that beat leaves it alone, and a change to one of its levels asks for its tally itself.
 CAMPAIGN_SETTLES_DAYS = 90
 
 
-def current_periods(*, county_code: str, include_month: bool = True) -> list[str]:
+def current_periods(*, county_code: str, include_month: bool = True, listed=None) -> list[str]:
     """The periods beat keeps fresh for a county: this year, this quarter, this month and the review campaigns
-    still open (or ended less than CAMPAIGN_SETTLES_DAYS ago)."""
+    still open (or ended less than CAMPAIGN_SETTLES_DAYS ago); ``listed``: the county's campaigns, if already read.
+    An older campaign's figures are recomputed when its data changes (``snapshots.recompute_after_change``)."""
     today = timezone.localdate()
     periods = [Period.current_year().key, Period.current_quarter().key]
     if include_month:
         periods.append(f"{today.year}-{today.month:02d}")
     settled = today - datetime.timedelta(days=CAMPAIGN_SETTLES_DAYS)
-    periods += [c.key for c in campaigns(county_code=county_code) if c.start <= today and c.end >= settled]
+    periods += [
+        c.key
+        for c in (campaigns(county_code=county_code) if listed is None else listed)
+        if c.start <= today and c.end >= settled
+    ]
     return periods
 
 

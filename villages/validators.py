@@ -1,9 +1,15 @@
-"""Personal data: national ID numbers and mainland mobile numbers, validated and masked."""
+"""The bounds of what may be entered, in one place: national ID numbers and mainland mobile numbers (validated
+and masked), dates within sane bounds by kind, and the length of free text by kind. Model fields carry them
+(``validators=``, ``max_length=``), so forms, serializers, imports and the services' ``full_clean`` all apply them.
+"""
 
 import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.utils import formats, timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -91,3 +97,78 @@ def mask_phone(value: str) -> str:
     if not value:
         return ""
     return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)
+
+
+# ------------------------------------------------------------------------------------------------- dates
+
+# The founding of the People's Republic: no village record of this platform dates from before it.
+EARLIEST_EVENT = datetime.date(1949, 10, 1)
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+PLAN_YEARS = 10  # a deadline or plan may lie up to this many years ahead
+
+
+@deconstructible
+class DateBounds:
+    """A date not before ``earliest`` and not after today plus ``future_years`` (today itself when 0): an event
+    has happened (not after today), a deadline or plan lies at most ``future_years`` ahead. Today is the
+    Asia/Shanghai date of the moment of checking."""
+
+    def __init__(self, earliest: datetime.date = EARLIEST_EVENT, future_years: int = 0):
+        self.earliest = earliest
+        self.future_years = future_years
+
+    def latest(self) -> datetime.date:
+        today = timezone.localdate()
+        if not self.future_years:
+            return today
+        try:
+            return today.replace(year=today.year + self.future_years)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year + self.future_years, day=28)
+
+    def __call__(self, value) -> None:
+        if not isinstance(value, datetime.date):
+            return
+        if value < self.earliest:
+            raise ValidationError(
+                _("This date cannot be before %(date)s."),
+                params={"date": formats.date_format(self.earliest, "DATE_FORMAT")},
+                code="date_too_early",
+            )
+        latest = self.latest()
+        if value > latest:
+            if not self.future_years:
+                raise ValidationError(_("This date cannot be later than today."), code="date_in_future")
+            raise ValidationError(
+                _("This date cannot be later than %(date)s (%(years)d years from today)."),
+                params={"date": formats.date_format(latest, "DATE_FORMAT"), "years": self.future_years},
+                code="date_too_late",
+            )
+
+    def __eq__(self, other):
+        return isinstance(other, DateBounds) and (self.earliest, self.future_years) == (
+            other.earliest,
+            other.future_years,
+        )
+
+
+# An event's date (received, held, done, visited…): from 1949-10-01 to today.
+event_date = DateBounds()
+# A deadline or a plan (due, to be put right by, expected payback…): from 1949-10-01 to ten years ahead.
+planned_date = DateBounds(future_years=PLAN_YEARS)
+# Any date a form takes that states no bound of its own: from 1949-10-01 to ten years ahead.
+any_date = planned_date
+# A person's birth date: from 1900 to today.
+birth_date = DateBounds(earliest=EARLIEST_BIRTH)
+
+
+# --------------------------------------------------------------------------------------------- free text
+
+NOTE_MAX = 2_000  # a note, reason, comment or opinion
+TEXT_MAX = 10_000  # a content, description, decision, summary or record
+
+
+def text_max(length: int) -> list:
+    """The validators of a free text field of at most ``length`` characters (with ``max_length=length``, which
+    forms and serializers read; a TextField's ``max_length`` alone is not checked by ``full_clean``)."""
+    return [MaxLengthValidator(length)]

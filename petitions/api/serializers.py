@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from villages.scopes import sees_personal_data
-from villages.validators import mask_id_number, mask_phone
+from villages.validators import NOTE_MAX, TEXT_MAX, event_date, mask_id_number, mask_phone
 
 from ..choices import (
     Channel,
@@ -115,8 +115,8 @@ class PetitionRegisterSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices)
     kind = serializers.ChoiceField(choices=Kind.choices)
     subject = serializers.CharField(max_length=200)
-    content = serializers.CharField()
-    received_on = serializers.DateField()
+    content = serializers.CharField(max_length=TEXT_MAX)
+    received_on = serializers.DateField(validators=[event_date])
     petitioners = PetitionerInSerializer(many=True)
     grid_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     is_group = serializers.BooleanField(required=False, default=False)
@@ -134,11 +134,13 @@ class PetitionRegisterSerializer(serializers.Serializer):
 
 
 class PetitionOnSerializer(serializers.Serializer):
-    on = serializers.DateField(required=False, help_text=_("The day the step was taken; today if left out."))
+    on = serializers.DateField(
+        required=False, help_text=_("The day the step was taken; today if left out."), validators=[event_date]
+    )
 
 
 class PetitionAcceptSerializer(PetitionOnSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class PetitionAssignSerializer(PetitionAcceptSerializer):
@@ -147,19 +149,19 @@ class PetitionAssignSerializer(PetitionAcceptSerializer):
 
 
 class PetitionRefuseSerializer(PetitionOnSerializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=NOTE_MAX)
 
 
 class PetitionExtendSerializer(PetitionOnSerializer):
     days = serializers.IntegerField(min_value=1)
     approved_by = serializers.CharField(max_length=50)
-    reason = serializers.CharField()
-    notified_on = serializers.DateField()
+    reason = serializers.CharField(max_length=NOTE_MAX)
+    notified_on = serializers.DateField(validators=[event_date])
 
 
 class PetitionConcludeSerializer(PetitionOnSerializer):
     decision = serializers.ChoiceField(choices=Decision.choices)
-    decision_text = serializers.CharField()
+    decision_text = serializers.CharField(max_length=TEXT_MAX)
 
 
 class PetitionDeliverSerializer(PetitionOnSerializer):
@@ -171,22 +173,22 @@ class PetitionRateSerializer(PetitionOnSerializer):
 
 
 class PetitionReturnVisitSerializer(PetitionOnSerializer):
-    note = serializers.CharField()
+    note = serializers.CharField(max_length=NOTE_MAX)
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
 
 
 class PetitionReviewRequestSerializer(PetitionOnSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class PetitionReviewAnswerSerializer(PetitionOnSerializer):
     result = serializers.ChoiceField(choices=ReviewResult.choices)
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=TEXT_MAX)
     reviewing_body = serializers.CharField(max_length=100)
 
 
 class PetitionSuperviseSerializer(PetitionOnSerializer):
-    note = serializers.CharField()
+    note = serializers.CharField(max_length=NOTE_MAX)
 
 
 class PetitionAttachmentSerializer(serializers.Serializer):
@@ -233,10 +235,10 @@ class DisputeScreenSerializer(serializers.Serializer):
     division = serializers.CharField(help_text=_("Code of the township, village or community where it arose."))
     source = serializers.ChoiceField(choices=DisputeSource.choices)
     grid_reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    screened_on = serializers.DateField()
+    screened_on = serializers.DateField(validators=[event_date])
     category = serializers.ChoiceField(choices=DisputeCategory.choices)
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices)
-    summary = serializers.CharField()
+    summary = serializers.CharField(max_length=TEXT_MAX)
     parties = DisputePartyInSerializer(many=True)
 
 
@@ -245,19 +247,21 @@ class DisputeMediateSerializer(serializers.Serializer):
     mediator = serializers.CharField(max_length=100)
     method = serializers.ChoiceField(choices=MediationMethod.choices)
     sessions = serializers.IntegerField(min_value=1)
-    started_on = serializers.DateField()
-    ended_on = serializers.DateField()
-    agreement = serializers.CharField(required=False, allow_blank=True, default="")
+    started_on = serializers.DateField(validators=[event_date])
+    ended_on = serializers.DateField(validators=[event_date])
+    agreement = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
     resolved = serializers.BooleanField(required=False, default=False)
-    follow_up = serializers.CharField(required=False, allow_blank=True, default="")
+    follow_up = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
 
 
 class DisputeFollowUpSerializer(PetitionOnSerializer):
-    note = serializers.CharField()
+    note = serializers.CharField(max_length=NOTE_MAX)
 
 
 class DisputeEscalateSerializer(PetitionOnSerializer):
-    petition = serializers.CharField(required=False, allow_blank=True, default="", help_text=_("Case number."))
+    petition = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text=_("Case number."), max_length=20
+    )
     grid_request_ref = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 

@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from villages.models import Adjustment, Cadre, Division, ScopedQuerySet
 from villages.scopes import is_unrestricted, scope_q, user_scopes
+from villages.validators import NOTE_MAX, TEXT_MAX, event_date, planned_date, text_max
 
 from .choices import AdjustmentBasisKind, Book, MeasureStatus, ProblemKind, TalkKind
 
@@ -96,7 +97,7 @@ class EvaluationMeeting(models.Model):
         Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="evaluation_meetings"
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    date = models.DateField(_("meeting date"))
+    date = models.DateField(_("meeting date"), validators=[event_date])
     organizer = models.CharField(_("organized by"), max_length=100)
     expected = models.PositiveIntegerField(_("people entitled to vote"))
     attendance = models.PositiveIntegerField(_("people present"))
@@ -198,7 +199,7 @@ class Talk(models.Model):
     note_taker = models.CharField(_("notes taken by"), max_length=100)
     held_at = models.DateTimeField(_("time"))
     place = models.CharField(_("place"), max_length=200)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
     # What the talk answers, where there is one (at most one of the three, see the constraint).
     review = models.ForeignKey(
         "reviews.Review",
@@ -225,12 +226,16 @@ class Talk(models.Model):
         blank=True,
         related_name="+",
     )
-    content = models.TextField(_("what was said"))
-    commitment = models.TextField(_("the cadre's commitment"), blank=True)
-    correction = models.TextField(_("correction demanded"), blank=True)
-    correction_deadline = models.DateField(_("correction deadline"), null=True, blank=True)
-    follow_up = models.TextField(_("follow-up"), blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    content = models.TextField(_("what was said"), max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
+    commitment = models.TextField(
+        _("the cadre's commitment"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
+    correction = models.TextField(
+        _("correction demanded"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
+    correction_deadline = models.DateField(_("correction deadline"), null=True, blank=True, validators=[planned_date])
+    follow_up = models.TextField(_("follow-up"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
+    outcome = models.TextField(_("outcome"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX))
     followed_up_at = models.DateTimeField(_("followed up"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
@@ -299,7 +304,7 @@ class Problem(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=ProblemKind.choices)
     title = models.CharField(_("problem"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
     source = models.CharField(
         _("found in"), max_length=200, blank=True, help_text=_("Where it was found when not in a review.")
     )
@@ -375,8 +380,8 @@ class CommonMeasure(models.Model):
         "reviews.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="common_measures"
     )
     title = models.CharField(_("measure"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    adopted_on = models.DateField(_("adopted on"))
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
+    adopted_on = models.DateField(_("adopted on"), validators=[event_date])
     problems = models.ManyToManyField(
         Problem, verbose_name=_("problems it answers"), related_name="common_measures", blank=True
     )
@@ -415,7 +420,7 @@ class RectificationPlan(models.Model):
     village = models.ForeignKey(
         Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="rectification_plans"
     )
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(_("summary"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -465,13 +470,13 @@ class Measure(models.Model):
         blank=True,
         related_name="village_measures",
     )
-    content = models.TextField(_("measure"))
+    content = models.TextField(_("measure"), max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
     owner = models.CharField(_("owner"), max_length=100)
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(_("deadline"), validators=[planned_date])
     status = models.CharField(
         _("status"), max_length=12, choices=MeasureStatus.choices, default=MeasureStatus.IN_PROGRESS
     )
-    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True, validators=[event_date])
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reported done by"),
@@ -489,7 +494,9 @@ class Measure(models.Model):
         blank=True,
         related_name="+",
     )
-    verification_note = models.TextField(_("verification"), blank=True)
+    verification_note = models.TextField(
+        _("verification"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -600,8 +607,8 @@ class RecordEntry(models.Model):
     )
     cadre = models.ForeignKey(Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="record_entries")
     book = models.CharField(_("book"), max_length=6, choices=Book.choices)
-    date = models.DateField(_("date"))
-    content = models.TextField(_("entry"))
+    date = models.DateField(_("date"), validators=[event_date])
+    content = models.TextField(_("entry"), max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
     corrects = models.ForeignKey(
         "self", verbose_name=_("corrects"), on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
     )

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from villages.history import audited_save
 from villages.models import Adjustment, Cadre, Division, Post
 from villages.scopes import require_role
 from villages.services import cadre_adjust
@@ -49,14 +50,7 @@ from .models import (
     Talk,
 )
 
-
-def _save(instance, *, actor, update_fields=None, reason: str = ""):
-    instance._history_user = actor
-    if reason:
-        instance._change_reason = reason
-    instance.full_clean()
-    instance.save(update_fields=update_fields)
-    return instance
+_save = audited_save  # validated; a save that changes nothing writes no history (villages.history)
 
 
 def _text(value) -> str:

@@ -276,3 +276,77 @@ def test_review_grades_are_shown_only_to_the_roles_that_read_reviews(client, tre
     client.force_login(tree.users.village)
     response = client.get(reverse("villages:division", args=[tree.liangzhuang.code]))
     assert [s for s in response.context["portrait"] if s.get("id") == "portrait-reviews"]
+
+
+def test_a_level_of_a_settled_campaign_still_moves_its_figures(tree, small_template):
+    """Issue 20, finding 8: beat leaves a campaign alone 90 days after it ends, yet its levels can still be
+    reopened and resubmitted. Each such change asks for the campaign's period and the calendar periods that read
+    it; once those tallies ran, the snapshot equals the live data (it used to keep the old figures for good)."""
+    from django.core.management import call_command
+
+    from reviews import services
+    from villages.models import TallyRequest
+
+    today = timezone.localdate()
+    old = services.campaign_create(
+        actor=tree.users.county,
+        division=tree.yc,
+        template=small_template,
+        name="两年前的回头看",
+        start_date=today - datetime.timedelta(days=800),
+        end_date=today - datetime.timedelta(days=730),
+    )
+    key = f"C{old.pk}"
+    assert key not in current_periods(county_code=YC)  # settled: beat no longer tallies it
+    review = old.reviews.get(village=tree.liangzhuang)
+    fill(level_of(review, Stage.VILLAGE), tree.users.village)
+    fill(level_of(review, Stage.TOWNSHIP), tree.users.township)
+    end_year = str(old.end_date.year)  # a calendar period that reads the campaign (the county's latest)
+    call_command("tally", division=YC, period=key, stdout=io.StringIO())
+    call_command("tally", division=YC, period=end_year, stdout=io.StringIO())
+    good = grade_metric_key(Stage.TOWNSHIP, "good")
+    assert Snapshot.objects.get(division_code=YC, period=key, metric=good).numerator == 1
+
+    # The county reopens the township's level; the township resubmits it graded lower.
+    TallyRequest.objects.all().delete()
+    level = services.review_level_reopen(
+        actor=tree.users.county, level=level_of(review, Stage.TOWNSHIP), reason="复核发现问题"
+    )
+    assert {key, end_year} <= set(TallyRequest.objects.values_list("period", flat=True))
+    TallyRequest.objects.all().delete()
+    fill(
+        level_of(review, Stage.TOWNSHIP),
+        tree.users.township,
+        full_marks(old.template, {1: ScoreInput(score=Decimal(20), note="不足")}),
+    )
+    requested = set(TallyRequest.objects.filter(done_at__isnull=True).values_list("period", flat=True))
+    assert {key, end_year} <= requested
+    assert level.review.campaign_id == old.pk
+
+    # The tallies the requests ask for (``manage.py tally`` answers the waiting ones), then the live data.
+    call_command("tally", division=YC, stdout=io.StringIO())
+    assert not TallyRequest.objects.filter(done_at__isnull=True).exists()
+    for period in (key, end_year):
+        snapshots = {
+            (s.division_code, s.metric): s
+            for s in Snapshot.objects.filter(period=period, metric__startswith="reviews.grade.")
+        }
+        for code, prefix in [(YC, "411103"), (tree.peicheng.code, "411103103")]:
+            for stage in ["final", *Stage.values]:
+                for grade in GRADE_ORDER:
+                    s = snapshots[(code, grade_metric_key(stage, grade))]
+                    assert (s.numerator, s.denominator) == _direct(old, prefix, stage, grade), (period, stage, grade)
+    assert Snapshot.objects.get(division_code=YC, period=key, metric=good).numerator == 0
+
+
+def test_the_calendar_periods_that_read_a_campaign(db):
+    """A calendar period reads the county's latest campaign begun by its end; only tallied periods are asked for."""
+    from villages.metrics import CampaignInfo
+    from villages.snapshots import campaign_periods
+
+    older = CampaignInfo(1, "2021", YC, datetime.date(2021, 9, 1), datetime.date(2021, 12, 31))
+    newer = CampaignInfo(2, "2024", YC, datetime.date(2024, 3, 15), datetime.date(2024, 6, 30))
+    tallied = ["2021", "2021-08", "2021-09", "2021-Q3", "2023", "2024-02", "2024-03", "2024-Q1", "2025", "C1"]
+    found = campaign_periods([newer, older], tallied)
+    assert found[1] == ("C1", "2021", "2021-09", "2021-Q3", "2023", "2024-02")
+    assert found[2] == ("C2", "2024-03", "2024-Q1", "2025")

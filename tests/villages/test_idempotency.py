@@ -204,3 +204,63 @@ def test_the_token_only_acts_for_a_signed_in_user(tree):
     anonymous = Client()
     response = anonymous.post(reverse("login"), {"username": "t_county", "password": "x", FORM_FIELD: "abc"})
     assert response.status_code == 200 and not IdempotencyRecord.objects.exists()
+
+
+# ------------------------------------------------ issue 20, finding 13: the one-time token covers the form's fields
+
+
+def test_the_same_fields_in_another_order_replay_the_first_answer(client, tree):
+    client.force_login(tree.users.township)
+    url = reverse("villages:cadre_create", args=[tree.liangzhuang.code])
+    data = _form(client, url) | {"name": "李新", "gender": "male", "term_start_year": "2021"}
+    first = client.post(url, data)
+    # The same fields, posted in another order and with another CSRF token (not part of what the form says).
+    again = client.post(url, dict(reversed(list(data.items()))) | {"csrfmiddlewaretoken": "x" * 64})
+    assert first.status_code == again.status_code == 302 and again["Idempotent-Replayed"] == "true"
+    assert Cadre.objects.filter(name="李新").count() == 1
+
+
+def test_a_form_posted_again_with_an_edit_is_refused_not_replayed(client, tree):
+    """Back button, an edit, submit: the edit used to be dropped in silence behind the first answer's redirect."""
+    client.force_login(tree.users.township)
+    cadre = Cadre.objects.filter(division=tree.liangzhuang).first() or Cadre.objects.create(
+        division=tree.liangzhuang, name="李旧", gender="male"
+    )
+    url = reverse("villages:cadre_edit", args=[cadre.pk])
+    form = _form(client, url)
+    assert client.post(url, form | {"name": "李甲"}).status_code == 302
+    history = cadre.history.count()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, form | {"name": "李乙"}, HTTP_REFERER=f"http://testserver{url}")
+    assert response.status_code == 422 and "Idempotent-Replayed" not in response
+    page = response.content.decode()
+    # In the user's language, with a link back to the form (a fresh copy, a new token).
+    assert "此表单已提交过" in page and f'href="http://testserver{url}"' in page
+    cadre.refresh_from_db()
+    assert cadre.name == "李甲" and cadre.history.count() == history  # nothing written
+    writes = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    assert not [sql for sql in writes if "villages_cadre" in sql or "villages_historicalcadre" in sql], writes
+    # The form reloaded carries a new token: the edit goes through.
+    assert client.post(url, _form(client, url) | {"name": "李乙"}).status_code == 302
+    cadre.refresh_from_db()
+    assert cadre.name == "李乙"
+
+
+def test_files_are_part_of_the_fingerprint_by_their_content(rf):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from villages.idempotency import form_fields_digest
+
+    def digest(content, **fields):
+        upload = SimpleUploadedFile("证明.pdf", content, content_type="application/pdf")
+        request = rf.post(
+            "/x/", {"note": "整改", FORM_FIELD: "t", "csrfmiddlewaretoken": "c", **fields, "file": upload}
+        )
+        found = form_fields_digest(request)
+        assert request.FILES["file"].read() == content  # rewound for the view
+        return found
+
+    same = digest(b"%PDF-1.4 a")
+    assert digest(b"%PDF-1.4 a", csrfmiddlewaretoken="other") == same
+    assert digest(b"%PDF-1.4 b") != same
+    assert digest(b"%PDF-1.4 a", note="整改完成") != same

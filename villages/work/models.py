@@ -20,6 +20,7 @@ from villages.choices import Level
 from villages.models import Cadre, Division, ScopedQuerySet
 from villages.scopes import scope_q
 
+from ..validators import TEXT_MAX, event_date, planned_date, text_max
 from .choices import (
     AttendanceRole,
     AttendanceStatus,
@@ -94,7 +95,7 @@ class CollectiveIncome(models.Model):
     assets = models.DecimalField(
         _("collective assets at year end"), null=True, blank=True, help_text=_("In yuan."), **MONEY
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -158,12 +159,12 @@ class CollectiveProject(models.Model):
     investment = models.DecimalField(_("investment"), help_text=_("In yuan."), **MONEY)
     funding_source = models.CharField(_("funding source"), max_length=12, choices=FundingSource.choices)
     funding_note = models.CharField(_("funding details"), max_length=200, blank=True)
-    start_date = models.DateField(_("start"))
+    start_date = models.DateField(_("start"), validators=[planned_date])
     payback_years = models.DecimalField(
         _("expected payback (years)"), max_digits=4, decimal_places=1, null=True, blank=True
     )
-    payback_date = models.DateField(_("expected payback by"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    payback_date = models.DateField(_("expected payback by"), null=True, blank=True, validators=[planned_date])
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -256,12 +257,12 @@ class CommonProsperityWorkshop(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     partner = models.CharField(_("partner enterprise"), max_length=100, blank=True)
-    opened_on = models.DateField(_("opened"))
-    closed_on = models.DateField(_("closed"), null=True, blank=True)
+    opened_on = models.DateField(_("opened"), validators=[event_date])
+    closed_on = models.DateField(_("closed"), null=True, blank=True, validators=[event_date])
     jobs = models.PositiveIntegerField(_("jobs provided"))
     annual_rent = models.DecimalField(_("yearly rent to the village"), default=ZERO, **MONEY)
     annual_income = models.DecimalField(_("other yearly income to the village"), default=ZERO, **MONEY)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -327,7 +328,7 @@ class VillagerMeeting(models.Model):
 
     division = models.ForeignKey(Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="meetings")
     kind = models.ForeignKey(MeetingKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="meetings")
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[event_date])
     place = models.CharField(_("place"), max_length=100)
     host = models.CharField(_("chaired by"), max_length=50, blank=True)
     topic = models.CharField(_("topic"), max_length=200, blank=True)
@@ -336,7 +337,7 @@ class VillagerMeeting(models.Model):
     satisfied = models.PositiveIntegerField(_("satisfied"), default=0)
     basically_satisfied = models.PositiveIntegerField(_("basically satisfied"), default=0)
     dissatisfied = models.PositiveIntegerField(_("dissatisfied"), default=0)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -413,7 +414,7 @@ class MeetingMatter(models.Model):
         blank=True,
         help_text=_("Number of the grid request, petition or dispute it was handed on as."),
     )
-    settled_on = models.DateField(_("settled on"), null=True, blank=True)
+    settled_on = models.DateField(_("settled on"), null=True, blank=True, validators=[event_date])
 
     history = HistoricalRecords()
     objects = MeetingMatterQuerySet.as_manager()
@@ -461,7 +462,7 @@ class PracticeStation(models.Model):
         related_name="children",
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
-    opened_on = models.DateField(_("opened"), null=True, blank=True)
+    opened_on = models.DateField(_("opened"), null=True, blank=True, validators=[event_date])
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -524,7 +525,7 @@ class VolunteerTeam(models.Model):
         related_name="teams",
     )
     leader = models.CharField(_("leader"), max_length=50, blank=True)
-    founded_on = models.DateField(_("founded"), null=True, blank=True)
+    founded_on = models.DateField(_("founded"), null=True, blank=True, validators=[event_date])
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -561,7 +562,7 @@ class VolunteerActivity(models.Model):
     division = models.ForeignKey(
         Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="volunteer_activities"
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[event_date])
     title = models.CharField(_("activity"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=VolunteerFocus.choices)
     participants = models.PositiveIntegerField(_("volunteers taking part"))
@@ -629,11 +630,11 @@ class InfrastructureProject(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=InfrastructureStatus.choices, default=InfrastructureStatus.PLANNED
     )
-    start_date = models.DateField(_("start"), null=True, blank=True)
-    completed_on = models.DateField(_("completed"), null=True, blank=True)
+    start_date = models.DateField(_("start"), null=True, blank=True, validators=[planned_date])
+    completed_on = models.DateField(_("completed"), null=True, blank=True, validators=[event_date])
     investment = models.DecimalField(_("investment"), null=True, blank=True, help_text=_("In yuan."), **MONEY)
     funding_source = models.CharField(_("funding source"), max_length=12, choices=FundingSource.choices, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -686,14 +687,14 @@ class EnvironmentInspection(models.Model):
     division = models.ForeignKey(
         Division, verbose_name=_("village"), on_delete=models.PROTECT, related_name="environment_inspections"
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[event_date])
     inspector = models.CharField(_("inspector"), max_length=100)
     result = models.CharField(_("result"), max_length=8, choices=InspectionResult.choices)
     score = models.DecimalField(
         _("score"), max_digits=4, decimal_places=1, null=True, blank=True, help_text=_("0 to 100.")
     )
-    findings = models.TextField(_("findings"), blank=True)
-    rectify_by = models.DateField(_("to be put right by"), null=True, blank=True)
+    findings = models.TextField(_("findings"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
+    rectify_by = models.DateField(_("to be put right by"), null=True, blank=True, validators=[planned_date])
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -759,12 +760,12 @@ class TrainingSession(models.Model):
         blank=True,
         help_text=_("e.g. 支书上讲台 月月有精彩 or the year's rotation training."),
     )
-    date = models.DateField(_("date"))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    date = models.DateField(_("date"), validators=[event_date])
+    end_date = models.DateField(_("until"), null=True, blank=True, validators=[planned_date])
     place = models.CharField(_("place"), max_length=100, blank=True)
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1, null=True, blank=True)
     speakers = models.CharField(_("speakers"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=TEXT_MAX, validators=text_max(TEXT_MAX))
 
     history = HistoricalRecords()
     objects = TrainingSessionQuerySet.as_manager()

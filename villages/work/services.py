@@ -22,6 +22,7 @@ from villages.models import Cadre, Division
 from villages.scopes import require_role
 from villages.stats import data_changed
 
+from ..history import audited_save
 from .choices import TRAINING_ORGANIZER_ROLES, WORK_EDITOR_ROLES, AttendanceRole, AttendanceStatus, MatterOutcome
 from .models import (
     STATION_DIVISION_LEVEL,
@@ -82,11 +83,7 @@ TOWNSHIP_OR_VILLAGE = {Level.TOWNSHIP, Level.VILLAGE}
 COUNTY_OR_TOWNSHIP = {Level.COUNTY, Level.TOWNSHIP}
 
 
-def _save(instance, *, actor):
-    instance._history_user = actor
-    instance.full_clean()
-    instance.save()
-    return instance
+_save = audited_save  # validated; a save that changes nothing writes no history (villages.history)
 
 
 def _check_level(division: Division, levels: set[str]) -> None:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from villages.api.fields import scoped_codes
+from villages.validators import NOTE_MAX, TEXT_MAX, event_date, planned_date
 
 from ...api.serializers import _inline_choices
 from ..choices import AdjustmentBasisKind, Book, MeasureStatus, ProblemKind, TalkKind
@@ -114,7 +115,7 @@ class ProblemInputSerializer(serializers.Serializer):
     check_item = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=ProblemKind.choices)
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
     source = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     villages = serializers.ListField(child=serializers.RegexField(r"^\d{12}$"), min_length=1)
 
@@ -174,23 +175,23 @@ class MeasureSerializer(serializers.ModelSerializer):
 
 class MeasureInputSerializer(serializers.Serializer):
     plan = serializers.IntegerField()
-    content = serializers.CharField()
+    content = serializers.CharField(max_length=TEXT_MAX)
     owner = serializers.CharField(max_length=100)
-    deadline = serializers.DateField()
+    deadline = serializers.DateField(validators=[planned_date])
     problem = serializers.IntegerField(required=False, allow_null=True, default=None)
     common_measure = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class MeasureNoteInputSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class MeasureReasonInputSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=NOTE_MAX)
 
 
 class MeasureDoneInputSerializer(serializers.Serializer):
-    completed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    completed_on = serializers.DateField(required=False, allow_null=True, default=None, validators=[event_date])
 
 
 class EvidenceInputSerializer(serializers.Serializer):
@@ -211,8 +212,8 @@ class RecordEntrySerializer(serializers.ModelSerializer):
 class RecordEntryInputSerializer(serializers.Serializer):
     cadre = serializers.IntegerField()
     book = serializers.ChoiceField(choices=Book.choices)
-    date = serializers.DateField()
-    content = serializers.CharField()
+    date = serializers.DateField(validators=[event_date])
+    content = serializers.CharField(max_length=TEXT_MAX)
     corrects = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 

@@ -2,8 +2,8 @@
 
 ``manage.py tally [--division CODE] [--period P]``: every county, or the county of ``--division`` (or of each
 ``--county``), for ``--period`` or for the periods beat keeps fresh (this year, quarter and month, open review
-campaigns). ``--json`` prints the resulting snapshot rows, which docs/reliability.md uses to compare a restored
-database with the original.
+campaigns) and those that changes asked for and are still waiting. ``--json`` prints the resulting snapshot rows,
+which docs/reliability.md uses to compare a restored database with the original.
 """
 
 import json
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from villages.choices import Level
 from villages.metrics import Period
-from villages.models import Division, Snapshot
+from villages.models import Division, Snapshot, TallyRequest
 from villages.snapshots import tally_county
 from villages.stats import county_code_of
 from villages.tasks import current_periods
@@ -50,7 +50,14 @@ class Command(BaseCommand):
             options["period"] = Period.current_year().key
         done = list(counties.order_by("code").values_list("code", flat=True))
         for code in done:
-            periods = [options["period"]] if options["period"] else current_periods(county_code=code)
+            if options["period"]:
+                periods = [options["period"]]
+            else:
+                # And the periods asked for by changes and still waiting (a settled campaign's, say).
+                waiting = TallyRequest.objects.filter(county__code=code, done_at__isnull=True).values_list(
+                    "period", flat=True
+                )
+                periods = list(dict.fromkeys([*current_periods(county_code=code), *sorted(set(waiting))]))
             for period in periods:
                 run = tally_county(county_code=code, period=period)
                 if not options["json"]:
