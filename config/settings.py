@@ -182,6 +182,10 @@ SHANZHI_EVIDENCE_MAX_BYTES = env.int("SHANZHI_EVIDENCE_MAX_BYTES", default=10 * 
 SHANZHI_EVALUATION_FAIL_SHARE = env.str("SHANZHI_EVALUATION_FAIL_SHARE", default="1/3")
 SHANZHI_EVALUATION_FLAG_YEARS = env.int("SHANZHI_EVALUATION_FLAG_YEARS", default=2)
 
+# Reverse proxies in front of the application (nginx: 1). The client's address (login lockout, throttles) is then
+# the one the outermost of them saw, read from X-Forwarded-For; with 0 that header is ignored (anyone can send it).
+SHANZHI_TRUSTED_PROXIES = env.int("SHANZHI_TRUSTED_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "villages.api.authentication.ExpiringTokenAuthentication",
@@ -197,6 +201,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "villages.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/minute"},
+    # Throttles key on villages.throttle.client_address; DRF's own parsing of X-Forwarded-For follows the same count.
+    "NUM_PROXIES": SHANZHI_TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -253,7 +259,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Failed logins (browser and API token) allowed per account and per address before a pause.
+# Failed logins (browser, admin and API token) allowed per account and address, and per address, before a pause.
 SHANZHI_LOGIN_FAILURES = env.int("SHANZHI_LOGIN_FAILURES", default=5)
 SHANZHI_LOGIN_FAILURES_PER_ADDRESS = env.int("SHANZHI_LOGIN_FAILURES_PER_ADDRESS", default=50)
 SHANZHI_LOGIN_LOCKOUT_MINUTES = env.int("SHANZHI_LOGIN_LOCKOUT_MINUTES", default=15)

@@ -1,6 +1,8 @@
 """The Django admin, scoped: a county administrator (staff with model permissions) sees only their divisions."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,10 @@ from .models import (
     UserScope,
 )
 from .scopes import is_unrestricted, scope_q
+from .throttle import ThrottledAdminAuthenticationForm, unlock
+
+# The admin's login pauses after repeated failures exactly like the site's (villages.throttle).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class ScopedAdmin(SimpleHistoryAdmin):
@@ -117,6 +123,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+class SignInUserAdmin(UserAdmin):
+    """Django's user admin, with the superuser's unlock of a paused sign-in."""
+
+    actions = [*UserAdmin.actions, "unlock_sign_in"]
+
+    def has_unlock_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.action(permissions=["unlock"], description=_("Unlock sign-in for the selected users"))
+    def unlock_sign_in(self, request, queryset):
+        usernames = list(queryset.values_list("username", flat=True))
+        for username in usernames:
+            unlock(username)
+        self.message_user(
+            request, _("Sign-in unlocked for: %(users)s.") % {"users": ", ".join(usernames)}, messages.SUCCESS
+        )
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), SignInUserAdmin)
 
 
 class StarConditionInline(admin.TabularInline):
