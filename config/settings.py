@@ -60,7 +60,8 @@ MIDDLEWARE = [
     "villages.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the session checked against the user's authentication version (villages/sessions.py).
+    "villages.sessions.VerifiedAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -131,8 +132,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Sessions are written through to the cache and read from it, the database answering only on a miss (a cache
-# flushed or away): every signed-in request saves a query.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# flushed or away): every signed-in request saves a query. A copy in the cache is trusted while its user's
+# authentication version (read with the user, by a join) has not moved: an ended session, a removed scope, … move
+# it, and the copy is then checked against the database once (villages/sessions.py).
+SESSION_ENGINE = "villages.sessions"
+AUTHENTICATION_BACKENDS = ["villages.sessions.ModelBackend"]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
