@@ -30,16 +30,19 @@ def superuser(db):
     return user
 
 
+# Nothing listens on 6395: every cache call fails as when Redis is away (connection refused at once).
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "villages.cache.TolerantRedisCache",
+        "LOCATION": "redis://127.0.0.1:6395/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
+
 @pytest.fixture
 def dead_redis(settings):
-    # Nothing listens on 6395: every cache call fails as when Redis is away (connection refused at once).
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "villages.cache.TolerantRedisCache",
-            "LOCATION": "redis://127.0.0.1:6395/0",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
+    settings.CACHES = DEAD_REDIS
 
 
 def test_the_admin_login_pauses_after_repeated_failures(client, superuser, settings):
@@ -210,3 +213,18 @@ def test_only_a_superuser_is_offered_the_unlock(client, tree):
     client.force_login(staff)
     page = client.get(reverse("admin:auth_user_changelist"))
     assert page.status_code == 200 and "unlock_sign_in" not in page.content.decode()
+
+
+def test_a_pause_counted_while_redis_was_away_holds_when_it_is_back(client, tree, settings):
+    settings.SHANZHI_LOGIN_FAILURES = 3
+    working = settings.CACHES
+    settings.CACHES = DEAD_REDIS
+    for _ in range(3):
+        _login(client, "t_county", "wrong")
+    settings.CACHES = working  # Redis (or the embedded cache) answers again: the process's own count still holds
+    assert not _signed_in(_login(client, "t_county", PASSWORD))
+    assert _signed_in(_login(client, "t_township", PASSWORD))
+
+
+def test_the_per_process_fallback_is_bounded():
+    assert throttle.counters.local._max_entries == throttle.FALLBACK_ENTRIES
