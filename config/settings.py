@@ -62,7 +62,8 @@ MIDDLEWARE = [
     "villages.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the session checked against the user's authentication version (villages/sessions.py).
+    "villages.sessions.VerifiedAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # NUL in the address or a query parameter: 400 everywhere, before any view reads it (villages/middleware.py).
     "villages.middleware.RefuseNulMiddleware",
@@ -135,8 +136,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Sessions are written through to the cache and read from it, the database answering only on a miss (a cache
-# flushed or away): every signed-in request saves a query.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# flushed or away): every signed-in request saves a query. A copy in the cache is trusted while its user's
+# authentication version (read with the user, by a join) has not moved: an ended session, a removed scope, … move
+# it, and the copy is then checked against the database once (villages/sessions.py).
+SESSION_ENGINE = "villages.sessions"
+AUTHENTICATION_BACKENDS = ["villages.sessions.ModelBackend"]
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -196,6 +200,10 @@ SHANZHI_EVIDENCE_MAX_BYTES = env.int("SHANZHI_EVIDENCE_MAX_BYTES", default=10 * 
 SHANZHI_EVALUATION_FAIL_SHARE = env.str("SHANZHI_EVALUATION_FAIL_SHARE", default="1/3")
 SHANZHI_EVALUATION_FLAG_YEARS = env.int("SHANZHI_EVALUATION_FLAG_YEARS", default=2)
 
+# Reverse proxies in front of the application (nginx: 1). The client's address (login lockout, throttles) is then
+# the one the outermost of them saw, read from X-Forwarded-For; with 0 that header is ignored (anyone can send it).
+SHANZHI_TRUSTED_PROXIES = env.int("SHANZHI_TRUSTED_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "villages.api.authentication.ExpiringTokenAuthentication",
@@ -217,6 +225,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "villages.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"token": "10/minute"},
+    # Throttles key on villages.throttle.client_address; DRF's own parsing of X-Forwarded-For follows the same count.
+    "NUM_PROXIES": SHANZHI_TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -273,7 +283,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Failed logins (browser and API token) allowed per account and per address before a pause.
+# Failed logins (browser, admin and API token) allowed per account and address, and per address, before a pause.
 SHANZHI_LOGIN_FAILURES = env.int("SHANZHI_LOGIN_FAILURES", default=5)
 SHANZHI_LOGIN_FAILURES_PER_ADDRESS = env.int("SHANZHI_LOGIN_FAILURES_PER_ADDRESS", default=50)
 SHANZHI_LOGIN_LOCKOUT_MINUTES = env.int("SHANZHI_LOGIN_LOCKOUT_MINUTES", default=15)

@@ -27,7 +27,10 @@ def _fast_passwords(settings):
 def _clear_cache():
     from django.core.cache import cache
 
+    from villages.throttle import counters
+
     cache.clear()
+    counters.local.clear()  # the login counters kept in the process while Redis is away
     yield
 
 

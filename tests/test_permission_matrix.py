@@ -26,6 +26,7 @@ EXCLUDED_PREFIXES = ("admin/",)  # reason in the module docstring
 NOT_SCOPED = {
     "login": "the login page itself (throttling: tests/villages/test_personal_data.py and test_security.py)",
     "logout": "ends the session; POST only",
+    "sign_out_everywhere": "ends the signed-in user's own sessions and tokens; POST only, login required",
     "password_change": "the signed-in user's own password; login required (checked below)",
     "password_change_done": "same",
     "set_language": "Django's language switch: stores a preference, reads nothing",

@@ -1,6 +1,6 @@
 """The Django admin, scoped: a county administrator (staff with model permissions) sees only their divisions."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -24,6 +24,7 @@ from .models import (
     UserScope,
 )
 from .scopes import can_see, is_unrestricted, scope_q
+from .throttle import unlock
 
 
 class ScopedAdmin(SimpleHistoryAdmin):
@@ -41,7 +42,22 @@ admin.site.unregister(Group)
 
 @admin.register(User)
 class UserAdmin(ScopedModelAdmin, auth_admin.UserAdmin):
+    """Django's user admin, superusers' only, with the unlock of a paused sign-in."""
+
     superuser_only = True
+    actions = [*auth_admin.UserAdmin.actions, "unlock_sign_in"]
+
+    def has_unlock_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.action(permissions=["unlock"], description=_("Unlock sign-in for the selected users"))
+    def unlock_sign_in(self, request, queryset):
+        usernames = list(queryset.values_list("username", flat=True))
+        for username in usernames:
+            unlock(username)
+        self.message_user(
+            request, _("Sign-in unlocked for: %(users)s.") % {"users": ", ".join(usernames)}, messages.SUCCESS
+        )
 
     def choices_queryset(self, request):
         """Whom a county administrator may give a scope to (and see named): users with a scope in its divisions,

@@ -1,4 +1,5 @@
-"""The admin site: Django's, with its "view on site" redirect looked up through the object's admin.
+"""The admin site: Django's, with its "view on site" redirect looked up through the object's admin, and the site's
+sign-in lockout on its login.
 
 Django's redirect (``admin/r/<content type>/<id>/``) finds any row by id and sends the user to its page, so a row
 outside the user's scope answered a redirect where an unknown id answered 404: its existence showed. Here the row
@@ -12,8 +13,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
 
+from .throttle import ThrottledAdminAuthenticationForm
+
 
 class ScopedAdminSite(admin.AdminSite):
+    # The admin's login pauses after repeated failures exactly like the site's (villages.throttle).
+    login_form = ThrottledAdminAuthenticationForm
+
     def get_urls(self):
         urls = [u for u in super().get_urls() if getattr(u, "name", None) != "view_on_site"]
         return [

@@ -16,10 +16,11 @@ class VillagesConfig(AppConfig):
     dashboard_panels = ["villages.star_panels.panels", "villages.work.portrait.panels"]
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_delete, post_init, post_save
 
         from .scopes import scopes_changed
-        from .services import tokens_changed
+        from .sessions import password_saved, remember_password, session_deleted, stamp_session
         from .stats import note_change
 
         # Pages that read live tables cache under the live version (villages.stats): every write moves it.
@@ -31,7 +32,9 @@ class VillagesConfig(AppConfig):
             post_delete.connect(
                 scopes_changed, sender=f"villages.{model}", dispatch_uid=f"villages.scopes.delete.{model}"
             )
-        # API tokens are cached for a minute (services.api_token_lookup): a change to one, or to its user, drops it.
-        for model in ("villages.ApiToken", settings.AUTH_USER_MODEL):
-            post_save.connect(tokens_changed, sender=model, dispatch_uid=f"villages.tokens.save.{model}")
-            post_delete.connect(tokens_changed, sender=model, dispatch_uid=f"villages.tokens.delete.{model}")
+        # A new password, by any path, revokes the user's API tokens (villages.sessions).
+        post_init.connect(remember_password, sender=settings.AUTH_USER_MODEL, dispatch_uid="villages.password.init")
+        post_save.connect(password_saved, sender=settings.AUTH_USER_MODEL, dispatch_uid="villages.password.save")
+        # A new session starts checked at its user's authentication version (villages.sessions).
+        user_logged_in.connect(stamp_session, dispatch_uid="villages.sessions.login")
+        post_delete.connect(session_deleted, sender="sessions.Session", dispatch_uid="villages.sessions.delete")

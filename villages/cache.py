@@ -1,8 +1,9 @@
 """A Redis cache that degrades to a miss when Redis is away.
 
-The cache only ever holds what can be recomputed (statistics by snapshot version, login counters), so while
+The cache only ever holds what can be recomputed (statistics by snapshot version, a user's scopes), so while
 Redis is down pages and saves carry on with a little more database work instead of failing. Short socket
-timeouts keep a request from waiting long on a dead server.
+timeouts keep a request from waiting long on a dead server. Login counters must not read as zero when Redis is
+away: villages.throttle reads them ``strictly`` and counts in the process instead.
 """
 
 import logging
@@ -35,6 +36,11 @@ class TolerantRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClient
+
+    def strictly(self, name, *args):
+        """The cache operation ``name`` with Redis's errors raised, for counters that must fail closed when Redis
+        is away rather than read as zero (villages.throttle)."""
+        return getattr(RedisCache, name)(self, *args)
 
     def _safely(self, default, method, *args, **kwargs):
         try:

@@ -38,8 +38,8 @@ from .validators import (
     NOTE_MAX,
     TEXT_MAX,
     birth_date,
-    mask_birth_date,
     event_date,
+    mask_birth_date,
     mask_id_number,
     mask_phone,
     planned_date,
@@ -441,6 +441,30 @@ class UserScope(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.division} · {self.get_role_display()}"
+
+
+class UserAuthState(models.Model):
+    """A user's authentication version: read with the user on every signed-in request (a join, no query of its own)
+    and moved whenever something a request relies on is taken away or changed: a session ended, every session
+    ended, the password changed, a scope changed. What the cache keeps under an older version (a copy of a session,
+    the user's scopes) is checked against the database before it is used again, on every node (villages.sessions).
+    A user without a row is at version 0."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="auth_state",
+    )
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("authentication version")
+        verbose_name_plural = _("authentication versions")
+
+    def __str__(self):
+        return f"{self.user_id}: {self.version}"
 
 
 class ApiToken(models.Model):

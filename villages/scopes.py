@@ -10,11 +10,12 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 
 from .choices import LEVEL_PREFIX_LENGTH, PERSONAL_DATA_ROLES, READ_ONLY_ROLES, Role
+from .sessions import auth_version, bump_auth_versions, forget_auth_version
 
 _CACHE_ATTR = "_shanzhi_scopes"
 
@@ -39,23 +40,27 @@ class Scope:
         return code.startswith(self.prefix)
 
 
-# A user's scopes are also kept in the cache (Redis in production) between requests, dropped at once when one of
-# their UserScope rows or the division of one is saved or deleted (``forget_cached_scopes``), and after five
-# minutes anyway (a write that sends no signal: a bulk insert, which calls ``forget_cached_scopes`` itself).
+# A user's scopes are also kept in the cache (Redis in production) between requests, under a key holding the user's
+# authentication version (villages.sessions), read with the user on every request. Saving or deleting one of their
+# UserScope rows, or the division of one, moves the version in the same transaction (``forget_cached_scopes``), so
+# the next request on any node reads them from the database, even when the node that made the change could not
+# reach Redis. A write that sends no signal (a bulk insert) calls ``forget_cached_scopes`` itself.
 SCOPES_TTL = 300
 
 
-def _scopes_key(user_id) -> str:
+def _scopes_key(user_id, version) -> str:
     # Keyed by database: ids belong to one database, and a Redis may serve several (test workers, the bench).
     # v2: the rows hold the manages-users flag (a cache written by the previous release is not read).
-    return f"user-scopes:v2:{connection.settings_dict['NAME']}:{user_id}"
+    return f"user-scopes:v2:{connection.settings_dict['NAME']}:{user_id}:{version}"
 
 
 def scopes_cache_key(user) -> str | None:
-    """Where the user's scopes are cached, None if they are read already this request (or for no one)."""
+    """Where the user's scopes are cached, None if they are read already this request, or for no one, or the
+    user's version was not read with the user (then they come from the database)."""
     if not getattr(user, "is_authenticated", False) or hasattr(user, _CACHE_ATTR):
         return None
-    return _scopes_key(user.pk)
+    version = auth_version(user)
+    return None if version is None else _scopes_key(user.pk, version)
 
 
 def user_scopes(user, *, found: dict | None = None) -> list[Scope]:
@@ -65,8 +70,8 @@ def user_scopes(user, *, found: dict | None = None) -> list[Scope]:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        key = _scopes_key(user.pk)
-        rows = found.get(key) if found is not None else cache.get(key)
+        key = scopes_cache_key(user)
+        rows = None if key is None else found.get(key) if found is not None else cache.get(key)
         if rows is None:
             from .models import UserScope
 
@@ -83,7 +88,8 @@ def user_scopes(user, *, found: dict | None = None) -> list[Scope]:
                 )
                 for row in held
             ]
-            cache.set(key, rows, SCOPES_TTL)
+            if key is not None:
+                cache.set(key, rows, SCOPES_TTL)
         cached = [
             Scope(
                 role=role,
@@ -104,16 +110,13 @@ def forget_scopes(user) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
     forget_cached_scopes([user.pk])
+    forget_auth_version(user)
 
 
 def forget_cached_scopes(user_ids) -> None:
-    """Drop the cached scopes of these users: now, and again when the transaction commits (another request may
-    have cached the old rows meanwhile)."""
-    keys = [_scopes_key(pk) for pk in user_ids]
-    if not keys:
-        return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    """Move these users' versions (in the caller's transaction): the scopes cached under the old one are read no
+    more, on any node."""
+    bump_auth_versions(user_ids)
 
 
 def scopes_changed(sender, instance, **kwargs) -> None:

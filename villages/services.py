@@ -5,9 +5,9 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from .choices import CADRE_EDITOR_ROLES, AdjustmentKind, ApprovingLevel, Level, 
 from .history import audited_save
 from .models import Adjustment, ApiToken, Cadre, Division, Post
 from .scopes import require_role
+from .sessions import forget_cached_sessions, session_keys_of
 from .validators import normalize_id_number
 
 CADRE_FIELDS = (
@@ -179,50 +180,17 @@ def api_token_create(*, user, ttl: datetime.timedelta | None = None) -> tuple[Ap
     return token, raw
 
 
-# A token found is kept in the cache (with its user) for a minute at most, so a client's requests cost no query
-# for it. Revoking or deleting it, or saving its user (deactivated, say), drops it at once (``tokens_changed``);
-# expiry is checked on every request against the cached expiry time.
-TOKEN_TTL = 60
-
-
-def _token_key(digest: str) -> str:
-    return f"api-token:{connection.settings_dict['NAME']}:{digest}"
-
-
 def api_token_lookup(raw: str) -> ApiToken | None:
-    digest = _digest(raw)
-    token = cache.get(_token_key(digest))
-    if token is None:
-        token = ApiToken.objects.select_related("user").filter(digest=digest).first()
-        if token is not None:  # unknown keys are not cached: guesses must not fill the cache
-            cache.set(_token_key(digest), token, TOKEN_TTL)
-    return token
+    """The token with its user and the user's version (villages.sessions), in one query: a token request reads its
+    row every time, so revoking or deleting it, or saving its user (deactivated, a new password), takes effect on
+    the very next request on every node."""
+    return ApiToken.objects.select_related("user", "user__auth_state").filter(digest=_digest(raw)).first()
 
 
 def api_token_touch(token: ApiToken, now: datetime.datetime) -> None:
     """Record when the token was last used (the caller decides how often)."""
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
-    forget_tokens([token.digest])
-
-
-def forget_tokens(digests) -> None:
-    """Drop cached tokens: now, and again when the transaction commits (a request may have cached the old row
-    meanwhile)."""
-    keys = [_token_key(d) for d in digests]
-    if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
-
-
-def tokens_changed(sender, instance, **kwargs) -> None:
-    """Receiver of ``post_save``/``post_delete`` of ApiToken and of the user model: the cached tokens go."""
-    if isinstance(instance, ApiToken):
-        forget_tokens([instance.digest])
-    elif kwargs.get("update_fields") == frozenset({"last_login"}):
-        return  # a sign-in (``update_last_login``) changes nothing a token grants
-    elif instance.pk:
-        forget_tokens(ApiToken.objects.filter(user_id=instance.pk).values_list("digest", flat=True))
 
 
 @transaction.atomic
@@ -230,3 +198,21 @@ def api_token_revoke(*, token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user) -> int:
+    """Revoke every live token of the user (a new password, signing out everywhere); how many were revoked."""
+    return ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def user_sign_out_everywhere(*, user) -> int:
+    """End every session of the user (their rows are deleted) and revoke every API token, on every node: the
+    user's version moves, so a copy of a session still in some node's cache is refused on its next use
+    (villages.sessions). How many sessions were ended."""
+    keys = session_keys_of(user)
+    Session.objects.filter(session_key__in=keys).delete()  # each row moves the version (sessions.session_deleted)
+    forget_cached_sessions(keys)
+    api_tokens_revoke_all(user=user)
+    return len(keys)

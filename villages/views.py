@@ -3,6 +3,7 @@
 import hashlib
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -76,6 +77,17 @@ def home(request):
         return redirect(divisions[0])
     # A system administrator is never told to ask the county: with no data they start here, else they pick.
     return render(request, "villages/home.html", {"divisions": divisions, "superuser": superuser})
+
+
+@login_required
+@require_http_methods(["POST"])
+def sign_out_everywhere(request):
+    """End every session of the user, this one included, and revoke their API tokens (a plain logout ends only
+    the session it is sent from)."""
+    services.user_sign_out_everywhere(user=request.user)
+    logout(request)
+    messages.success(request, _("You have been signed out on every device, and your API tokens were revoked."))
+    return redirect("login")
 
 
 @login_required

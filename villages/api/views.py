@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -6,7 +5,6 @@ from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from villages import selectors
@@ -15,7 +13,14 @@ from villages.models import ApiToken, Cadre, Division, Post
 from villages.personal_data import log_full_access
 from villages.scopes import sees_personal_data
 from villages.services import api_token_create, api_token_revoke
-from villages.throttle import LOCKED_MESSAGE, client_address, is_locked, record_failure, record_success
+from villages.throttle import (
+    ClientRateThrottle,
+    client_address,
+    locked_message,
+    record_failure,
+    record_success,
+    seconds_locked,
+)
 
 from . import filters, serializers
 from .authentication import ExpiringTokenAuthentication
@@ -125,7 +130,7 @@ class TokenView(APIView):
     """Exchange a username and password for an expiring API token; DELETE revokes the token in use."""
 
     authentication_classes = [ExpiringTokenAuthentication]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientRateThrottle]
     throttle_scope = "token"
 
     def get_permissions(self):
@@ -142,13 +147,13 @@ class TokenView(APIView):
         body = serializers.TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         username, address = body.validated_data["username"], client_address(request)
-        if is_locked(username, address):
-            raise Throttled(detail=LOCKED_MESSAGE % {"minutes": settings.SHANZHI_LOGIN_LOCKOUT_MINUTES})
+        if wait := seconds_locked(username, address):
+            raise Throttled(wait=wait, detail=locked_message(wait))
         user = authenticate(request, username=username, password=body.validated_data["password"])
         if user is None:
             record_failure(username, address)
             raise AuthenticationFailed(_("The username or password is wrong."))
-        record_success(username)
+        record_success(username, address)
         token, raw = api_token_create(user=user)
         return Response({"token": raw, "expires": token.expires_at}, status=status.HTTP_201_CREATED)
 
