@@ -14,3 +14,12 @@ class GridsConfig(AppConfig):
     # Dashboard panels and portrait sections (villages.dashboard).
     dashboard_panels = ["grids.dashboard.panels"]
     portrait_sections = ["grids.dashboard.portrait_sections"]
+    todo_items = ["grids.todo.items"]
+    nav_entries = [
+        {
+            "url": "grids:my_requests",
+            "label": _("My open requests"),
+            "icon": "list-check",
+            "roles": "grids.choices.ERRAND_ROLES",
+        }
+    ]

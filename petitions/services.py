@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history
 from villages.choices import Level
 from villages.excel import refuse_zip_bomb
 from villages.models import Division
-from villages.scopes import has_role, is_unrestricted, user_scopes
+from villages.scopes import has_role, is_unrestricted, refusal, user_scopes
 from villages.snapshots import recompute_after_change
 from villages.validators import normalize_id_number
 
@@ -119,7 +119,7 @@ def _require(actor, petition: Petition, roles, at_code: str | None = None) -> No
     if not has_role(actor, petition.division.code, PETITION_READER_ROLES):
         raise Http404
     if not has_role(actor, at_code or petition.division.code, roles):
-        raise PermissionDenied
+        raise refusal(roles)
 
 
 def _actor_unit(actor, code: str, roles) -> Division | None:

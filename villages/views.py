@@ -45,10 +45,12 @@ from .ledgers import (
 )
 from .metrics import Period
 from .models import Cadre, Division, Post
+from .nav import nav_links
 from .personal_data import log_full_access
 from .scopes import can_see, get_visible_or_404, has_role, require_role, sees_personal_data
 from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
+from .todo import actionable_count, todo_items
 
 
 def apply_form_errors(form, exc: ValidationError) -> None:
@@ -62,10 +64,25 @@ def apply_form_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def home(request):
-    divisions = selectors.user_home_divisions(request.user)
-    if len(divisions) == 1:
-        return redirect(divisions[0])
-    return render(request, "villages/home.html", {"divisions": divisions})
+    """Every role's home: its to-do list (我的待办), most urgent first, with its divisions' pages one click away."""
+    items = todo_items(request.user)
+    links = nav_links(request.user)
+    return render(
+        request,
+        "villages/home.html",
+        {
+            "todo": items,
+            "todo_count": actionable_count(items),
+            "divisions": selectors.user_home_divisions(request.user),
+            "lead_links": [link for link in links if link["lead"]],
+        },
+    )
+
+
+@login_required
+def todo_count(request):
+    """The badge on 我的待办 in the navigation, fetched by the page after it loads (so no page pays for it)."""
+    return render(request, "villages/_todo_badge.html", {"todo_count": actionable_count(todo_items(request.user))})
 
 
 @login_required
