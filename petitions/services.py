@@ -224,7 +224,7 @@ def petition_register(
         if not has_role(actor, registry_unit.code, PETITION_READER_ROLES):
             raise Http404
         if not has_role(actor, registry_unit.code, REGISTRAR_ROLES):
-            raise PermissionDenied
+            raise refusal(REGISTRAR_ROLES)
     errors: dict = {}
     if registry_unit.level not in UNIT_LEVELS:
         errors["registry_unit"] = _("Petitions are registered by a county or township petition office.")
@@ -902,7 +902,7 @@ def _require_dispute(actor, dispute: Dispute, roles) -> None:
     if not has_role(actor, dispute.division.code, DISPUTE_READER_ROLES):
         raise Http404
     if not has_role(actor, dispute.division.code, roles):
-        raise PermissionDenied
+        raise refusal(roles)
 
 
 def _guard_mediate(actor, dispute: Dispute) -> None:
@@ -966,7 +966,7 @@ def dispute_screen(
         if not has_role(actor, division.code, DISPUTE_READER_ROLES):
             raise Http404
         if not has_role(actor, division.code, DISPUTE_ENTRY_ROLES):
-            raise PermissionDenied
+            raise refusal(DISPUTE_ENTRY_ROLES)
     errors: dict = {}
     if division.level not in {Level.TOWNSHIP, Level.VILLAGE}:
         errors["division"] = _("A dispute arises in a township, village or community.")

@@ -12,13 +12,18 @@ helps the user to know — the rows that wait on someone else (``waiting_on``: w
 import dataclasses
 import datetime
 
+from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Role
 from .hooks import app_hooks
 from .scopes import is_read_only, user_scopes
+from .stats import cached_under, county_code_of, version_keys, versions_of
 
+# The badge's count is kept this long at most (a write in one of the user's counties drops it at once).
+COUNT_TTL = 300
 # Within so many days of its deadline an item is "due soon" (the petitions' legal clocks set their own).
 SOON_DAYS = 7
 
@@ -107,3 +112,20 @@ def actionable_count(rows: list[dict]) -> int:
 def month_end(day: datetime.date) -> datetime.date:
     following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return following - datetime.timedelta(days=1)
+
+
+def todo_count(user) -> int:
+    """The badge's figure: how many items the user may act on. Cached under the data versions of the user's
+    counties (every write there moves them, villages.stats) and the day (deadlines and months move with it), so a
+    page pays one cache read for it, and an item done leaves the count at once."""
+    scopes = user_scopes(user)
+    if not scopes or is_read_only(user):
+        return 0
+    today = timezone.localdate()
+    keys = [k for code in sorted({county_code_of(s.code) for s in scopes}) for k in version_keys(code)]
+    key = f"todo-count:{connection.settings_dict['NAME']}:{user.pk}"
+    found = cache.get_many([*keys, key])
+    versions = f"{versions_of(found, keys)}:{today.isoformat()}"
+    return cached_under(
+        key, versions, lambda: actionable_count(todo_items(user, today=today)), timeout=COUNT_TTL, found=found
+    )

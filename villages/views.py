@@ -5,7 +5,7 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
@@ -47,10 +47,11 @@ from .metrics import Period
 from .models import Cadre, Division, Post
 from .nav import nav_links
 from .personal_data import log_full_access
-from .scopes import can_see, get_visible_or_404, has_role, require_role, sees_personal_data
+from .scopes import can_see, get_visible_or_404, has_role, refusal, require_role, sees_personal_data
 from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
 from .todo import actionable_count, todo_items
+from .todo import todo_count as todo_count_of
 
 
 def apply_form_errors(form, exc: ValidationError) -> None:
@@ -82,7 +83,7 @@ def home(request):
 @login_required
 def todo_count(request):
     """The badge on 我的待办 in the navigation, fetched by the page after it loads (so no page pays for it)."""
-    return render(request, "villages/_todo_badge.html", {"todo_count": actionable_count(todo_items(request.user))})
+    return render(request, "villages/_todo_badge.html", {"todo_count": todo_count_of(request.user)})
 
 
 @login_required
@@ -368,7 +369,7 @@ def cadre_ledger(request, code):
 def ledger_import(request, code):
     division = get_visible_or_404(Division.objects, request.user, code=code)
     if not has_role(request.user, division.code, CADRE_EDITOR_ROLES):
-        raise PermissionDenied
+        raise refusal(CADRE_EDITOR_ROLES)
     form = LedgerImportForm(request.POST or None, request.FILES or None)
     row_errors = []
     if request.method == "POST" and form.is_valid():

@@ -146,6 +146,22 @@ def test_the_badge_counts_what_the_user_may_act_on(client, tree, strong):
     assert "badge" not in client.get(reverse("villages:todo_count")).content.decode()
 
 
+def test_the_badge_is_kept_until_a_write_moves_the_users_county(
+    client, tree, strong, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    url = reverse("villages:todo_count")
+    award = _apply(tree, tree.liangzhuang, strong)
+    client.force_login(tree.users.township)
+    first = client.get(url).content.decode()
+    assert ">1</span>" in first
+    with django_assert_max_num_queries(3):  # the session and the user: the count comes from the cache
+        assert client.get(url).content.decode() == first
+    with django_capture_on_commit_callbacks(execute=True) as committed:
+        stars.star_township_review(actor=tree.users.township, award=award, opinion="同意", support=True)
+    assert committed, "the write moves its county's data version when it commits"
+    assert "badge" not in client.get(url).content.decode()
+
+
 def test_the_home_page_reads_a_constant_number_of_queries(client, tree, strong, django_assert_max_num_queries):
     client.force_login(tree.users.county)
     with django_assert_max_num_queries(25):
