@@ -36,3 +36,9 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("petitions/", include("petitions.urls")),
 ]
+
+# The refusal pages, in the user's language (villages.errors).
+handler400 = "villages.errors.bad_request"
+handler403 = "villages.errors.permission_denied"
+handler404 = "villages.errors.page_not_found"
+handler500 = "villages.errors.server_error"

@@ -16,3 +16,12 @@ class GridsConfig(AppConfig):
     portrait_sections = ["grids.dashboard.portrait_sections"]
     # Rows of a county's checklist (villages.onboarding.selectors.checklist).
     checklist_steps = "grids.checklist.checklist_steps"
+    todo_items = ["grids.todo.items"]
+    nav_entries = [
+        {
+            "url": "grids:my_requests",
+            "label": _("My open requests"),
+            "icon": "list-check",
+            "roles": "grids.choices.ERRAND_ROLES",
+        }
+    ]

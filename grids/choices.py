@@ -119,6 +119,18 @@ ACTION_ROLES = {
     StepAction.CLOSE: {Role.GRID_WORKER, Role.TOWNSHIP_STAFF},
     StepAction.RATE: {Role.GRID_WORKER, Role.VILLAGE_SECRETARY, Role.TOWNSHIP_STAFF},
 }
+
+
+def step_owners(action: str) -> set[str]:
+    """Whose to-do list a step is on: of the roles that may take it (``ACTION_ROLES``), the grid worker where
+    they may (the errand is theirs; the village and the township take those steps only when standing in), else
+    all of them (the township dispatches and verifies)."""
+    roles = ACTION_ROLES[action]
+    return {Role.GRID_WORKER} if Role.GRID_WORKER in roles else set(roles)
+
+
+# Whose own page is the list of open requests of their grids (grids:my_requests).
+ERRAND_ROLES = {Role.GRID_WORKER}
 SUPERVISOR_ROLES = {Role.COUNTY_OFFICIAL, Role.TOWNSHIP_STAFF}
 # Who keeps the grids themselves (boundaries, roles, party branches): the township and the village.
 GRID_EDITOR_ROLES = {Role.TOWNSHIP_STAFF, Role.VILLAGE_SECRETARY}

@@ -5,12 +5,11 @@ Each of a user's scopes is applied on its own, so a user who is grid worker in o
 of another township sees their assigned grids in the first and everything in the second.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
 from villages.choices import Role
-from villages.scopes import is_unrestricted, roles_for, user_scopes
+from villages.scopes import is_unrestricted, refusal, roles_for, user_scopes
 
 _ASSIGNED_ATTR = "_shanzhi_assigned_grids"
 
@@ -67,7 +66,7 @@ def require_grid_role(user, grid, roles) -> None:
     if is_unrestricted(user):
         return
     if not held & set(roles):
-        raise PermissionDenied
+        raise refusal(roles)
 
 
 def has_grid_role(user, grid, roles) -> bool:

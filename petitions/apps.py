@@ -13,3 +13,14 @@ class PetitionsConfig(AppConfig):
     # Dashboard panels and portrait sections (villages.dashboard).
     dashboard_panels = ["petitions.dashboard.panels"]
     portrait_sections = ["petitions.dashboard.portrait_sections"]
+    todo_items = ["petitions.todo.items"]
+    nav_entries = [
+        {
+            "url": "petitions:index",
+            "label": _("Petitions"),
+            "icon": "envelope-paper",
+            "roles": "petitions.choices.PETITION_READER_ROLES",
+            "levels": {"county", "township"},
+            "lead_for": {"petition_officer"},
+        }
+    ]

@@ -23,7 +23,7 @@ from villages.choices import Level
 from villages.excel import refuse_zip_bomb
 from villages.history import audited_save
 from villages.models import Division
-from villages.scopes import has_role, is_unrestricted, user_scopes
+from villages.scopes import has_role, is_unrestricted, refusal, user_scopes
 from villages.snapshots import recompute_after_change
 from villages.validators import EARLIEST_EVENT, event_date, normalize_id_number
 
@@ -126,7 +126,7 @@ def _require(actor, petition: Petition, roles, at_code: str | None = None) -> No
     if not has_role(actor, petition.division.code, PETITION_READER_ROLES):
         raise Http404
     if not has_role(actor, at_code or petition.division.code, roles):
-        raise PermissionDenied
+        raise refusal(roles)
 
 
 def _actor_unit(actor, code: str, roles) -> Division | None:
@@ -231,7 +231,7 @@ def petition_register(
         if not has_role(actor, registry_unit.code, PETITION_READER_ROLES):
             raise Http404
         if not has_role(actor, registry_unit.code, REGISTRAR_ROLES):
-            raise PermissionDenied
+            raise refusal(REGISTRAR_ROLES)
     errors: dict = {}
     if registry_unit.level not in UNIT_LEVELS:
         errors["registry_unit"] = _("Petitions are registered by a county or township petition office.")
@@ -909,7 +909,7 @@ def _require_dispute(actor, dispute: Dispute, roles) -> None:
     if not has_role(actor, dispute.division.code, DISPUTE_READER_ROLES):
         raise Http404
     if not has_role(actor, dispute.division.code, roles):
-        raise PermissionDenied
+        raise refusal(roles)
 
 
 def _guard_mediate(actor, dispute: Dispute) -> None:
@@ -973,7 +973,7 @@ def dispute_screen(
         if not has_role(actor, division.code, DISPUTE_READER_ROLES):
             raise Http404
         if not has_role(actor, division.code, DISPUTE_ENTRY_ROLES):
-            raise PermissionDenied
+            raise refusal(DISPUTE_ENTRY_ROLES)
     errors: dict = {}
     if division.level not in {Level.TOWNSHIP, Level.VILLAGE}:
         errors["division"] = _("A dispute arises in a township, village or community.")

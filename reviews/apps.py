@@ -21,6 +21,7 @@ class ReviewsConfig(AppConfig):
     # Dashboard panels and portrait sections (villages.dashboard): the reviews' own, then the follow-up's.
     dashboard_panels = ["reviews.dashboard.panels", "reviews.followup.portrait.panels"]
     portrait_sections = ["reviews.dashboard.portrait_sections", "reviews.followup.portrait.sections"]
+    todo_items = ["reviews.todo.items", "reviews.followup.todo.items"]
     # What an adjustment acted on, for the committee history (villages.sections.with_adjustment_bases).
     adjustment_bases = "reviews.followup.portrait.adjustment_bases"
 

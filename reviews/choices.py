@@ -65,6 +65,14 @@ STAGE_ROLES = {
     Stage.TOWNSHIP: {Role.TOWNSHIP_STAFF},
     Stage.COUNTY: {Role.COUNTY_OFFICIAL},
 }
+
+
+def below_done(stage: str, below_status: str | None) -> bool:
+    """A level can be submitted once the level below it is (the village's self-diagnosis has none below): the
+    service's rule (``review_level_submit``), and the to-do lists' test of whose turn a review is."""
+    return stage_below(stage) is None or below_status == LevelStatus.SUBMITTED
+
+
 # Who may send a submitted level back or reopen it: the level above. The county level has nobody above it in
 # the platform, so the county organization department reopens its own level (and nobody returns it).
 SUPERVISOR_ROLES = {

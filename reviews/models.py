@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from villages.models import Division, Post, ScopedQuerySet
-from villages.scopes import is_unrestricted, require_role, roles_for, user_scopes
+from villages.scopes import is_unrestricted, refusal, require_role, roles_for, user_scopes
 from villages.validators import NOTE_MAX, TEXT_MAX, planned_date, text_max
 
 from .choices import EDITABLE_STATUSES, Grade, LevelStatus, ScoringRule, Stage, TemplateStatus
@@ -41,7 +41,7 @@ def require_county_role(user, code: str, roles) -> None:
     """``require_role`` for what belongs to a county (its campaign, sample, template): users working below the
     county see those, so they are refused with 403 like anyone else in scope, not 404."""
     if not roles_for(user, code) and any(s.prefix.startswith(code[:6]) for s in user_scopes(user)):
-        raise PermissionDenied
+        raise refusal(roles)
     require_role(user, code, roles)
 
 

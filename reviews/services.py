@@ -41,6 +41,7 @@ from .choices import (
     LevelStatus,
     Stage,
     TemplateStatus,
+    below_done,
     stage_above,
     stage_below,
 )
@@ -496,8 +497,8 @@ def review_level_submit(*, actor, level: ReviewLevel, expected_version: int) -> 
             errors[f"item_{item.pk}"] = problems
     below = stage_below(level.level)
     if below:
-        below_level = ReviewLevel.objects.filter(review=review, level=below).only("status").first()
-        if below_level is None or below_level.status != LevelStatus.SUBMITTED:
+        below_status = ReviewLevel.objects.filter(review=review, level=below).values_list("status", flat=True).first()
+        if not below_done(level.level, below_status):
             errors["__all__"] = [_("The %(level)s must be submitted first.") % {"level": Stage(below).label}]
     if level.level == Stage.TOWNSHIP:
         current_text = ReviewLevel.objects.filter(pk=level.pk).values_list("first_evaluation", flat=True).first()

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from villages.choices import Level
 from villages.excel import xlsx_response
 from villages.models import Division, Post
-from villages.scopes import get_visible_or_404, has_role, is_unrestricted, require_role, user_scopes
+from villages.scopes import get_visible_or_404, has_role, is_unrestricted, refusal, require_role, user_scopes
 from villages.sections import division_sections
 from villages.views import apply_form_errors
 
@@ -231,7 +231,7 @@ def campaign_create(request, code):
 def campaign_detail(request, pk):
     campaign = get_visible_or_404(Campaign.objects.select_related("division", "template"), request.user, pk=pk)
     if not Campaign.objects.visible_to(request.user, roles=READER_ROLES).filter(pk=campaign.pk).exists():
-        raise PermissionDenied
+        raise refusal(READER_ROLES)
     draw = SampleDraw.objects.filter(campaign=campaign).select_related("drawn_by").first()
     drawn = []
     if draw is not None:

@@ -1,8 +1,9 @@
 """Every page of the demo that `make run` serves, as each demo account reaches it by following links.
 
 The demo holds what real data holds and fixtures rarely do: rows loaded from ledgers with no author, reviews
-at every stage, cases past their deadlines. Each account starts where it lands after signing in and follows the
-links of every HTML page it gets (a few of each URL shape, so the walk stays short); no page may fail.
+at every stage, cases past their deadlines. Each account starts where it lands after signing in (its to-do
+list) and follows the links of every HTML page it gets (a few of each URL shape, so the walk stays short); no
+page may fail.
 """
 
 import io
@@ -51,8 +52,26 @@ def test_every_page_a_demo_account_reaches_renders(db, client):
     call_command("load_demo", months=1, stdout=io.StringIO())
     for username in ACCOUNTS:
         assert client.login(username=username, password="shanzhi-demo")
-        start = client.get("/", follow=True).redirect_chain[-1][0]
+        start = "/"  # every account lands on its to-do list
         visited, failed = crawl(client, start)
         assert visited > 20, f"{username} reached only {visited} pages from {start}"
         assert failed == [], username
+        client.logout()
+
+
+def test_every_link_on_each_demo_accounts_home_and_navigation_opens(db, client):
+    """The navigation shows only what the role may open, and every to-do item links to a page the user may
+    open: no link on an account's home page (its to-do list and the navigation) answers 403 or 404."""
+    call_command("load_demo", months=1, stdout=io.StringIO())
+    for username in (*ACCOUNTS, "yc_api"):
+        assert client.login(username=username, password="shanzhi-demo")
+        home = client.get("/")
+        assert home.status_code == 200, username
+        links = {
+            urljoin("/", href.replace("&amp;", "&")) for href in re.findall(r'href="([^"#]+)"', home.content.decode())
+        }
+        links = sorted(link for link in links if not urlsplit(link).netloc and not link.startswith(SKIPPED))
+        assert links, username
+        refused = [(link, code) for link in links if (code := client.get(link).status_code) in (403, 404)]
+        assert refused == [], username
         client.logout()

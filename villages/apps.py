@@ -14,6 +14,7 @@ class VillagesConfig(AppConfig):
     ]
     portrait_sections = "villages.work.portrait.sections"
     dashboard_panels = ["villages.star_panels.panels", "villages.work.portrait.panels"]
+    todo_items = ["villages.star_todo.items", "villages.work.todo.items"]
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

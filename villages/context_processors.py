@@ -1,7 +1,13 @@
+from django.utils.functional import SimpleLazyObject
+
+from .nav import nav_links
 from .scopes import user_scopes
 
 
 def scopes(request):
-    """The signed-in user's scopes, for the navigation (read once per request, cached on the user)."""
+    """The signed-in user's scopes and the apps' entries they may open, for the navigation (scopes are read once
+    per request, cached on the user; the entries cost no query)."""
     user = getattr(request, "user", None)
-    return {"user_scopes": user_scopes(user) if user is not None else []}
+    if user is None:
+        return {"user_scopes": [], "nav_links": []}
+    return {"user_scopes": user_scopes(user), "nav_links": SimpleLazyObject(lambda: nav_links(user))}

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .choices import LEVEL_PREFIX_LENGTH, PERSONAL_DATA_ROLES, READ_ONLY_ROLES, Role
 from .sessions import auth_version, bump_auth_versions, forget_auth_version
@@ -203,6 +204,15 @@ def get_division_or_404(user, code: str, *, versions: str | None = None, found: 
     return division
 
 
+def refusal(roles: Iterable[str]) -> PermissionDenied:
+    """The 403 of a user in scope without a role that may act, saying which roles may (the refusal page shows it:
+    "需要乡镇工作人员角色"), in the request's language."""
+    labels = [str(Role(r).label) for r in sorted(set(roles)) if r in Role.values]
+    if not labels:
+        return PermissionDenied(_("Your role does not allow this."))
+    return PermissionDenied(_("This needs the role of %(roles)s.") % {"roles": _(" or ").join(labels)})
+
+
 def require_role(user, code: str, roles: Iterable[str]) -> None:
     """Raise 404 if the division is out of the user's scope, 403 if in scope without a role that may act."""
     held = roles_for(user, code)
@@ -211,7 +221,7 @@ def require_role(user, code: str, roles: Iterable[str]) -> None:
     if is_unrestricted(user):
         return
     if not held & set(roles):
-        raise PermissionDenied
+        raise refusal(roles)
 
 
 def managed_prefixes(user) -> list[str]:

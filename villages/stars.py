@@ -198,6 +198,16 @@ def _save(award: StarAward, actor, fields: list[str]) -> StarAward:
     return award
 
 
+# The award flow's steps that wait on someone, as a table: the status a step starts from and the roles that take
+# it. The services check it, and the to-do lists (villages.todo) read it to say whose turn it is.
+AWARD_STEP_ROLES = {
+    StarStatus.APPLIED: {Role.TOWNSHIP_STAFF},  # the township's first review
+    StarStatus.TOWNSHIP_REVIEWED: {Role.COUNTY_OFFICIAL},  # the county decides
+    StarStatus.COUNTY_DECIDED: {Role.COUNTY_OFFICIAL},  # the county publishes the notice
+    StarStatus.NOTICE: {Role.COUNTY_OFFICIAL},  # the county awards once the notice is over
+}
+
+
 @transaction.atomic
 def star_apply(*, actor, village: Division, year: int, star_type: StarType, note: str = "") -> StarAward:
     """The village applies for a star (or the township on its behalf)."""
@@ -218,7 +228,7 @@ def star_apply(*, actor, village: Division, year: int, star_type: StarType, note
 @transaction.atomic
 def star_township_review(*, actor, award: StarAward, opinion: str, support: bool) -> StarAward:
     award = _award(award)
-    require_role(actor, award.division.code, {Role.TOWNSHIP_STAFF})
+    require_role(actor, award.division.code, AWARD_STEP_ROLES[StarStatus.APPLIED])
     if award.status != StarStatus.APPLIED:
         raise ValidationError(_("Only an application waiting for the township can be reviewed."))
     if not opinion.strip():
@@ -232,7 +242,7 @@ def star_township_review(*, actor, award: StarAward, opinion: str, support: bool
 def star_county_decide(*, actor, award: StarAward, award_star: bool, reason: str = "") -> StarAward:
     """The county confirms or changes the data's proposal; changing it needs a reason."""
     award = _award(award)
-    require_role(actor, award.division.code, {Role.COUNTY_OFFICIAL})
+    require_role(actor, award.division.code, AWARD_STEP_ROLES[StarStatus.TOWNSHIP_REVIEWED])
     if award.status != StarStatus.TOWNSHIP_REVIEWED:
         raise ValidationError(_("The county decides after the township's first review."))
     changes = award.proposed is not None and award_star != award.proposed
@@ -247,7 +257,7 @@ def star_county_decide(*, actor, award: StarAward, award_star: bool, reason: str
 @transaction.atomic
 def star_publish_notice(*, actor, award: StarAward, start: datetime.date) -> StarAward:
     award = _award(award)
-    require_role(actor, award.division.code, {Role.COUNTY_OFFICIAL})
+    require_role(actor, award.division.code, AWARD_STEP_ROLES[StarStatus.COUNTY_DECIDED])
     if award.status != StarStatus.COUNTY_DECIDED:
         raise ValidationError(_("Only a star the county has decided to award goes to public notice."))
     award.notice_from = start
@@ -259,7 +269,7 @@ def star_publish_notice(*, actor, award: StarAward, start: datetime.date) -> Sta
 @transaction.atomic
 def star_confirm_award(*, actor, award: StarAward, today: datetime.date | None = None) -> StarAward:
     award = _award(award)
-    require_role(actor, award.division.code, {Role.COUNTY_OFFICIAL})
+    require_role(actor, award.division.code, AWARD_STEP_ROLES[StarStatus.NOTICE])
     today = today or timezone.localdate()
     if award.status != StarStatus.NOTICE:
         raise ValidationError(_("A star is awarded after its public notice."))

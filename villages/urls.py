@@ -5,6 +5,7 @@ from . import star_views, views
 app_name = "villages"
 
 urlpatterns = [
+    path("todo/count/", views.todo_count, name="todo_count"),
     path("divisions/<str:code>/", views.division_detail, name="division"),
     path("divisions/<str:code>/cadres/new/", views.cadre_create, name="cadre_create"),
     path("divisions/<str:code>/ledger/divisions.xlsx", views.division_ledger, name="division_ledger"),

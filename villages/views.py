@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, JsonResponse
@@ -46,6 +46,7 @@ from .ledgers import (
 )
 from .metrics import Period
 from .models import Cadre, Division, Post
+from .nav import nav_links
 from .personal_data import PERSONAL_FIELDS, log_full_access
 from .scopes import (
     can_manage_users,
@@ -53,11 +54,14 @@ from .scopes import (
     get_visible_or_404,
     has_role,
     is_unrestricted,
+    refusal,
     require_role,
     sees_personal_data,
 )
 from .sections import division_sections, with_adjustment_bases
 from .stars import village_stars
+from .todo import actionable_count, todo_items
+from .todo import todo_count as todo_count_of
 
 
 def apply_form_errors(form, exc: ValidationError) -> None:
@@ -71,12 +75,31 @@ def apply_form_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def home(request):
+    """Every role's home: its to-do list (我的待办), most urgent first, with its divisions' pages one click away.
+    A system administrator is never told to ask the county: with no data they start here."""
     divisions = selectors.user_home_divisions(request.user)
     superuser = is_unrestricted(request.user)
-    if len(divisions) == 1 and not superuser:
-        return redirect(divisions[0])
-    # A system administrator is never told to ask the county: with no data they start here, else they pick.
-    return render(request, "villages/home.html", {"divisions": divisions, "superuser": superuser})
+    if not divisions:
+        return render(request, "villages/home.html", {"divisions": divisions, "superuser": superuser})
+    items = todo_items(request.user)
+    links = nav_links(request.user)
+    return render(
+        request,
+        "villages/home.html",
+        {
+            "todo": items,
+            "todo_count": actionable_count(items),
+            "divisions": divisions,
+            "superuser": superuser,
+            "lead_links": [link for link in links if link["lead"]],
+        },
+    )
+
+
+@login_required
+def todo_count(request):
+    """The badge on 我的待办 in the navigation, fetched by the page after it loads (so no page pays for it)."""
+    return render(request, "villages/_todo_badge.html", {"todo_count": todo_count_of(request.user)})
 
 
 @login_required
@@ -374,7 +397,7 @@ def cadre_ledger(request, code):
 def ledger_import(request, code):
     division = get_visible_or_404(Division.objects, request.user, code=code)
     if not has_role(request.user, division.code, CADRE_EDITOR_ROLES):
-        raise PermissionDenied
+        raise refusal(CADRE_EDITOR_ROLES)
     form = LedgerImportForm(request.POST or None, request.FILES or None)
     row_errors = []
     if request.method == "POST" and form.is_valid():

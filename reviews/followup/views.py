@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from villages.choices import Level
 from villages.excel import xlsx_response
 from villages.models import Cadre, Division, Post
-from villages.scopes import get_visible_or_404, has_role, require_role
+from villages.scopes import get_visible_or_404, has_role, refusal, require_role
 from villages.sections import division_sections
 from villages.views import apply_form_errors
 
@@ -206,9 +206,7 @@ def problem(request, pk):
 def require_role_any(user, problem: Problem, roles) -> None:
     """A problem touches many villages: reading it needs a reading role over any of them."""
     if not Problem.objects.visible_to(user, roles=roles).filter(pk=problem.pk).exists():
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
+        raise refusal(roles)
 
 
 @login_required
@@ -240,9 +238,7 @@ def common_measure_create(request, code):
 def common_measure(request, pk):
     item = get_visible_or_404(CommonMeasure.objects.select_related("county", "campaign"), request.user, pk=pk)
     if not CommonMeasure.objects.visible_to(request.user, roles=FOLLOWUP_READERS).filter(pk=item.pk).exists():
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied
+        raise refusal(FOLLOWUP_READERS)
     return render(
         request,
         "reviews/followup/common_measure.html",

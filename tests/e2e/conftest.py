@@ -157,3 +157,12 @@ def login(page, live_server, username, password=PASSWORD):
         alert = page.locator(".alert-danger")
         reason = alert.inner_text() if alert.count() else "still on the login page"
         pytest.fail(f"login as {username} failed: {reason}", pytrace=False)
+
+
+def open_from_home(page, live_server, code):
+    """Every role lands on its to-do list; its division's page is one click away (the home page's divisions)."""
+    from playwright.sync_api import expect
+
+    expect(page).to_have_url(live_server.url + "/")
+    page.locator(f'aside a[href="/divisions/{code}/"]').click()
+    expect(page).to_have_url(f"{live_server.url}/divisions/{code}/")

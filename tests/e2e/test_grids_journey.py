@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from grids import demo as grids_demo
 from grids.choices import RequestStatus, StepAction
 from grids.models import Grid, ServiceRequest
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, open_from_home
 from tests.factories import scoped_user
 from villages import demo as villages_demo
 from villages.choices import Role
@@ -47,7 +47,7 @@ def test_grid_worker_handles_a_request_to_closed(demo, live_server, page, browse
     artifacts.mkdir(exist_ok=True)
     page.set_viewport_size(PHONE)
     login(page, live_server, "yc_grid", DEMO_PASSWORD)
-    expect(page).to_have_url(f"{live_server.url}/divisions/{LONGJIANG}/")
+    open_from_home(page, live_server, LONGJIANG)
 
     # From the community's page, the grids tab, then the worker's own list.
     page.locator(".nav-tabs a", has_text=zh("Grids")).first.click()
@@ -116,7 +116,7 @@ def test_grid_worker_handles_a_request_to_closed(demo, live_server, page, browse
 
 def test_township_map_draws_its_grids(demo, live_server, page, pytestconfig):
     login(page, live_server, "t_shabei")
-    expect(page).to_have_url(f"{live_server.url}/divisions/{SHABEI}/")
+    open_from_home(page, live_server, SHABEI)
     page.locator(".nav-tabs a", has_text=zh("Grid map")).click()
     expect(page).to_have_url(f"{live_server.url}/grids/divisions/{SHABEI}/map/")
 

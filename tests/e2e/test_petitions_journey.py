@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from petitions.choices import Satisfaction, Status
 from petitions.models import Petition
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, open_from_home
 from tests.factories import scoped_user, valid_id_number
 from villages.choices import Role
 
@@ -36,7 +36,7 @@ def test_a_petition_from_registration_to_satisfaction(transactional_db, tree, li
 
     # The petition officer opens the county's petitions from the division page's tab and registers a case.
     login(page, live_server, tree.users.petition.username)
-    expect(page).to_have_url(f"{live_server.url}/divisions/{WANGJIANG}/")
+    open_from_home(page, live_server, WANGJIANG)
     with page.expect_navigation():
         page.locator(f'.nav-tabs a[href="/petitions/divisions/{WANGJIANG}/"]').click()
     expect(page.locator("#sz-rates")).to_be_visible()

@@ -10,7 +10,7 @@ from reviews import services
 from reviews.choices import Grade, LevelStatus, Stage
 from reviews.demo import create_template
 from reviews.models import ItemScore, Review, ReviewLevel
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, open_from_home
 
 PEICHENG = "411103103000"
 LIANGZHUANG = "411103103201"
@@ -79,7 +79,7 @@ def test_village_then_township_review_liangzhuang(transactional_db, tree, live_s
 
     # 问诊: the township's staff opens 梁庄村's review and fills all items.
     login(page, live_server, tree.users.township.username)
-    expect(page).to_have_url(f"{live_server.url}/divisions/{PEICHENG}/")
+    open_from_home(page, live_server, PEICHENG)
     open_level(page, live_server, PEICHENG, "裴城镇", Stage.TOWNSHIP)
     page.evaluate("window.szSamePage = true")
     fill_items(page, DEDUCTED, FAILED)

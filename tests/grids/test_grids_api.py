@@ -8,6 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from grids import services
+from grids.choices import StepAction
 from grids.models import ServiceRequest
 from tests.grids.conftest import make_grid
 
@@ -129,3 +130,12 @@ def test_list_queries_do_not_grow_with_rows(grids, tree, root, django_assert_max
         with django_assert_max_num_queries(budget):
             response = api.get(reverse(name), {"page_size": 100})
         assert response.status_code == 200 and response.json()["count"] >= 12, name
+
+
+def test_a_refusal_says_which_role_may_take_the_step(tree, grids):
+    services.request_transition(actor=tree.users.grid, request=grids.a.request, action=StepAction.ACCEPT)
+    api = client_for(tree.users.grid)
+    step = reverse("service-request-step", kwargs={"pk": grids.a.request.pk})
+    response = api.post(step, {"action": "dispatch"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 403
+    assert response.json()["detail"] == "需要乡镇干部角色。"

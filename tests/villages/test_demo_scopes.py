@@ -30,7 +30,9 @@ def test_township_staff_see_their_25_villages_and_nothing_of_shangqiao(client, d
     assert api.get(reverse("division-detail", args=[shangqiao_village.code])).status_code == 404
 
     client.login(username="yc_peicheng", password="shanzhi-demo")
-    page = client.get(reverse("home"), follow=True)
+    home = client.get(reverse("home"))  # the to-do list, with the township's page one click away
+    assert [d.name for d in home.context["divisions"]] == ["裴城镇"]
+    page = client.get(home.context["divisions"][0].get_absolute_url())
     assert page.context["division"].name == "裴城镇"
     assert page.context["village_count"] == 25
     assert client.get(reverse("villages:division", args=[shangqiao_village.code])).status_code == 404
@@ -38,7 +40,9 @@ def test_township_staff_see_their_25_villages_and_nothing_of_shangqiao(client, d
 
 def test_county_official_sees_183_villages(client, demo):
     client.login(username="yc_county", password="shanzhi-demo")
-    page = client.get(reverse("home"), follow=True)
+    home = client.get(reverse("home"))
+    assert [d.name for d in home.context["divisions"]] == ["郾城区"]
+    page = client.get(home.context["divisions"][0].get_absolute_url())
     assert page.context["division"].name == "郾城区"
     assert page.context["village_count"] == 183
 

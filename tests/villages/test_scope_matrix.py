@@ -50,6 +50,9 @@ HTML_VIEWS = {
     "villages:star_award": ("award", {"county"}, "post"),
     "villages:star_remove": ("award", {"county"}, "post"),
 }
+# Views of the user's own, with no division in the URL: every role gets its own answer, read only from its scopes
+# (what the answer holds per role and scope: tests/villages/test_todo.py).
+USER_VIEWS = {"villages:todo_count": "the badge of 我的待办: the count of the user's own to-do list"}
 API_DETAILS = {
     "division-detail": "code",
     "division-cadres": "code",
@@ -120,7 +123,7 @@ def _html_kwargs(kind, objs):
 def test_every_url_has_an_entry():
     # villages.work's URLs are included, with their own matrix in tests/villages_work.
     html_names = {f"villages:{p.name}" for p in html_urls.urlpatterns if hasattr(p, "name")}
-    assert html_names == set(HTML_VIEWS), "add the new view to HTML_VIEWS"
+    assert html_names == set(HTML_VIEWS) | set(USER_VIEWS), "add the new view to HTML_VIEWS"
     api_names = {p.name for p in api_urls.urlpatterns if getattr(p, "name", None) and not p.name.endswith("-root")}
     assert api_names == set(API_DETAILS) | API_LISTS | API_OTHER, "add the new endpoint to the matrix"
     assert urlpatterns is html_urls.urlpatterns
@@ -145,7 +148,17 @@ def test_html_view_scope(client, tree, places, role, name):
         assert response.status_code == expected, (name, role, where, url)
 
 
+@pytest.mark.parametrize("role", sorted(PLACES))
+@pytest.mark.parametrize("name", sorted(USER_VIEWS))
+def test_user_view_answers_every_role(client, tree, role, name):
+    client.force_login(getattr(tree.users, role))
+    assert client.get(reverse(name)).status_code == 200
+
+
 def test_anonymous_is_sent_to_login(client, tree, places):
+    for name in USER_VIEWS:
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
     for name, (kind, _access, method) in HTML_VIEWS.items():
         url = reverse(name, kwargs=_html_kwargs(kind, places["county"]["in"]))
         response = getattr(client, method)(url)

@@ -28,7 +28,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # The platform's refusals say which roles may act (villages.scopes.refusal); Django's own say nothing.
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = drf_exception_handler(exc, context)
     request = context.get("request")
     if response is not None and request is not None:

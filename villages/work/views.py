@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from villages.choices import Level
 from villages.history import readable_history
 from villages.models import Division
-from villages.scopes import get_visible_or_404, has_role, user_scopes
+from villages.scopes import get_visible_or_404, has_role, refusal, user_scopes
 from villages.sections import division_sections
 from villages.views import apply_form_errors
 
@@ -144,7 +144,7 @@ def _breadcrumbs(user, division):
 def _require_editor(user, code: str, roles) -> None:
     """For a record the user can already see: 403 unless a role that may edit covers its division."""
     if not has_role(user, code, roles):
-        raise PermissionDenied
+        raise refusal(roles)
 
 
 def _places(user, division: Division, levels: set, roles) -> list[Division]:
@@ -159,7 +159,7 @@ def _places(user, division: Division, levels: set, roles) -> list[Division]:
         raise Http404
     places = [d for d in candidates if has_role(user, d.code, roles)]
     if not places:
-        raise PermissionDenied
+        raise refusal(roles)
     return places
 
 
