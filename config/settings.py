@@ -280,7 +280,7 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 # ride on that run (villages.snapshots.recompute_after_change).
 SHANZHI_RECOMPUTE_DELAY = env.int("SHANZHI_RECOMPUTE_DELAY", default=60)
 # Statistics calls per API token (per user for a session): DRF's "<n>/<second|minute|hour|day>".
-SHANZHI_STATS_RATE = env.str("SHANZHI_STATS_RATE", default="600/minute")
+SHANZHI_STATS_RATE = env.str("SHANZHI_STATS_RATE", default="600/minute") or None  # empty: no limit
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One Redis can serve several deployments (or a test run) when each has its own queue.

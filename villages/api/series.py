@@ -267,7 +267,10 @@ class SeriesView(StatsView):
                 params = request.query_params.copy()
                 params["cursor"] = _encode_cursor((last["division"], last["period"], last["metric"]))
                 next_url = request.build_absolute_uri(request.path + "?" + params.urlencode())
-            return Response({"next": next_url, "changes_cursor": since, "columns": COLUMNS, "results": page})
+            return Response({
+                "next": next_url, "changes_cursor": since, "periods": query.periods, "columns": COLUMNS,
+                "results": page,
+            })  # fmt: skip
         response["X-Changes-Cursor"] = str(since)
         return response
 
@@ -344,6 +347,9 @@ class ChangesView(StatsView):
         prefix = parse_division(request).prefix if request.query_params.get("division") else ""
         since, limit = int(since_text), int(limit_text)
         end = changes_cursor()  # before the entries: every entry up to it is in them (or filtered out)
+        # The answer after ``since`` moves only when the log grows: a client that is current gets 304.
+        if response := self.not_modified(request, [end]):
+            return response
         entries = changes_after(request.user, since=since, limit=limit + 1, prefix=prefix, metrics=metrics)
         more = len(entries) > limit
         entries = entries[:limit]
