@@ -310,6 +310,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Form tokens and API idempotency keys past their expiry (SHANZHI_IDEMPOTENCY_HOURS).
     "purge-idempotency-records": {"task": "villages.purge_idempotency_records", "schedule": 3600.0},
+    # The snapshot change log keeps the last entry of each key (the feed needs no more).
+    "compact-change-log": {"task": "villages.compact_change_log", "schedule": 3600.0},
     # Last month's three-colour record books of every village, published once the month is over (idempotent).
     "publish-record-books": {"task": "reviews.publish_record_books", "schedule": 6 * 3600.0},
 }

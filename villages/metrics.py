@@ -264,7 +264,7 @@ class Period:
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 _RANGE_RE = re.compile(r"^([^.]+)\.\.([^.]+)$")
-_RELATIVE_RE = re.compile(r"^(THIS|LAST)_(?:(\d{1,3})_)?(MONTH|QUARTER|YEAR)S?$")
+_RELATIVE_RE = re.compile(r"^(?:(THIS|LAST)_(MONTH|QUARTER|YEAR)|LAST_(\d{1,3})_(MONTH|QUARTER|YEAR)S)$")
 # The most periods one expression may name (a range of 50 years of months is refused before it is expanded).
 MAX_PERIODS = 600
 
@@ -322,24 +322,25 @@ def resolve_periods(value: str, *, today: datetime.date | None = None) -> list[P
 def _resolve_item(item: str, today: datetime.date) -> list[Period]:
     relative = _RELATIVE_RE.match(item.upper())
     if relative:
-        which, count, kind = relative.group(1), relative.group(2), relative.group(3).lower()
+        which, single, count, plural = relative.groups()
+        kind = (single or plural).lower()
         current = {"month": today.year * 12 + today.month - 1, "quarter": today.year * 4 + (today.month - 1) // 3}.get(
             kind, today.year
         )
         if which == "THIS":
-            if count:
-                raise ValueError(_("%(item)s is not a relative period I know.") % {"item": item})
             return [Period.parse(_from_ordinal(kind, current))]
-        n = int(count) if count else None
-        if n is None:  # LAST_MONTH, LAST_QUARTER, LAST_YEAR: the one before this one
+        if which == "LAST":  # LAST_MONTH, LAST_QUARTER, LAST_YEAR: the one before this one
             return [Period.parse(_from_ordinal(kind, current - 1))]
+        n = int(count)  # LAST_<n>_MONTHS …: the n up to and including this one
         if not 1 <= n <= MAX_PERIODS:
             raise ValueError(_("At most %(n)d periods at once.") % {"n": MAX_PERIODS})
         return [Period.parse(_from_ordinal(kind, k)) for k in range(current - n + 1, current + 1)]
     span = _RANGE_RE.match(item)
     if span:
-        first, last = (_resolve_item(end, today) for end in span.groups())
-        if len(first) != 1 or len(last) != 1 or first[0].kind == "campaign" or last[0].kind == "campaign":
+        first, last = (
+            [] if _CAMPAIGN_RE.match(end) else _resolve_item(end, today) for end in span.groups()
+        )  # a campaign is no end of a range (and is not looked up)
+        if len(first) != 1 or len(last) != 1:
             raise ValueError(
                 _("A range runs from one month, quarter or year to another of the same kind: %(example)s.")
                 % {"example": "2026-01..2026-06"}

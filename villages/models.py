@@ -547,6 +547,11 @@ class SnapshotChange(models.Model):
         ordering = ["seq"]
         verbose_name = _("snapshot change")
         verbose_name_plural = _("snapshot changes")
+        indexes = [
+            # Compaction: is there a later entry for this key? WHERE division_code = ? AND period = ? AND metric = ?
+            # AND seq > ? (``villages.snapshots.compact_change_log``)
+            models.Index(fields=["division_code", "period", "metric", "seq"], name="villages_change_key"),
+        ]
 
     def __str__(self):
         return f"{self.seq} {self.division_code} {self.period} {self.metric}"

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, DateTimeField, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,6 +115,22 @@ def log_changes(period: str, keys: list[tuple[str, str]]) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
     insert_instances(SnapshotChange, [SnapshotChange(division_code=c, period=period, metric=m) for c, m in keys])
+
+
+def compact_change_log(*, batch: int = 10_000) -> int:
+    """Delete log entries that a later entry of the same key supersedes, at most ``batch`` of them (oldest first).
+    Safe for every cursor: a client after any cursor still finds the last entry of each key changed since, and the
+    feed gives a key's figure as it stands now anyway; a replay from the start still reaches the current snapshot.
+    The log then holds about one entry per snapshot row (and per row removed). Returns how many went."""
+    later = SnapshotChange.objects.filter(
+        division_code=OuterRef("division_code"), period=OuterRef("period"), metric=OuterRef("metric"),
+        seq__gt=OuterRef("seq"),
+    )  # fmt: skip
+    superseded = list(
+        SnapshotChange.objects.filter(Exists(later)).order_by("seq").values_list("seq", flat=True)[:batch]
+    )
+    deleted, _by_model = SnapshotChange.objects.filter(seq__in=superseded).delete()
+    return deleted
 
 
 class SnapshotRow(NamedTuple):
