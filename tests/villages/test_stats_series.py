@@ -290,6 +290,21 @@ def test_an_unchanged_figure_answers_304_without_computing_and_a_moved_one_200(
     assert moved.json()["division"]["numerator"] == first.json()["division"]["numerator"] - 1
 
 
+def test_a_series_304_reads_only_the_versions(tree, django_assert_max_num_queries):
+    _tally("2026", "2026-01")
+    api = _api(tree.users.api)
+    params = {"metric": f"{SHOULDER},{CADRES}", "division": "411103000000", "level": "all", "period": "2026,2026-01"}
+    first = api.get(SERIES, params)
+    assert first["Last-Modified"]
+    with django_assert_max_num_queries(2):  # at most the scopes and the division; versions and rows: none
+        assert api.get(SERIES, params, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    assert api.get(SERIES, params, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    # A tally of one of the periods that moved a figure: 200 again.
+    Post.objects.filter(pk=tree.member.pk).update(end_date=datetime.date(2024, 1, 1))
+    _tally("2026-01")
+    assert api.get(SERIES, params, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
 def test_the_series_index_stars_and_watch_answer_304_on_their_etag(tree):
     _tally("2026")
     api = _api(tree.users.api)
