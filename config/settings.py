@@ -310,6 +310,8 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 # A change that moves the figures queues its county's tally this many seconds ahead; the changes made meanwhile
 # ride on that run (villages.snapshots.recompute_after_change).
 SHANZHI_RECOMPUTE_DELAY = env.int("SHANZHI_RECOMPUTE_DELAY", default=60)
+# Statistics calls per API token (per user for a session): DRF's "<n>/<second|minute|hour|day>".
+SHANZHI_STATS_RATE = env.str("SHANZHI_STATS_RATE", default="600/minute") or None  # empty: no limit
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One Redis can serve several deployments (or a test run) when each has its own queue.
@@ -339,6 +341,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Form tokens and API idempotency keys past their expiry (SHANZHI_IDEMPOTENCY_HOURS).
     "purge-idempotency-records": {"task": "villages.purge_idempotency_records", "schedule": 3600.0},
+    # The snapshot change log keeps the last entry of each key (the feed needs no more).
+    "compact-change-log": {"task": "villages.compact_change_log", "schedule": 3600.0},
     # Last month's three-colour record books of every village, published once the month is over (idempotent).
     "publish-record-books": {"task": "reviews.publish_record_books", "schedule": 6 * 3600.0},
 }

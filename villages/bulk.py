@@ -135,6 +135,8 @@ class Replaced(NamedTuple):
     kept: int  # rows already there and equal: left alone
     deleted: int  # rows gone or changed: deleted
     written: int  # rows new or changed: inserted
+    inserted: list = []  # the rows inserted (those given that were new or changed)
+    vanished: list = []  # the rows deleted and not written again: {attribute: value} of their key and compared columns
 
 
 def _jsonb_order(value):
@@ -218,24 +220,26 @@ def replace_rows(queryset, rows, *, key: tuple[str, ...], compare: tuple[str, ..
     with connection.cursor() as cursor:
         cursor.execute(sql, params)  # raw rows: no model instances, no converters
         for found in cursor.fetchall():
-            if keep is not None and not found[-1]:
-                stale.append(found[0])
-                continue
-            texts = tuple(_stored_text(v) for v in found[1 + np_ : 1 + nc])
+            # A row that fails ``keep`` is rewritten even when equal: it is never "the same".
+            kept = keep is None or bool(found[-1])
+            texts = tuple(_stored_text(v) for v in found[1 + np_ : 1 + nc]) if kept else None
             existing[found[1 : 1 + nk]] = (found[0], found[1 + nk : 1 + np_], texts)
     new = []
     read_key, read_plain, read_json = _tuple_getter(keys), _tuple_getter(plain), _tuple_getter(json)
     for row in rows:
         old = existing.pop(read_key(row), None)
         if old is not None:
-            if old[1] == read_plain(row) and all(map(_same_json, old[2], read_json(row))):
+            if old[2] is not None and old[1] == read_plain(row) and all(map(_same_json, old[2], read_json(row))):
                 continue
             stale.append(old[0])
         new.append(row)
     stale.extend(old[0] for old in existing.values())  # vanished
     delete_ids(model, stale)
     written = insert_instances(model, new) if new else 0
-    return Replaced(kept=len(rows) - len(new), deleted=len(stale), written=written)
+    vanished = [
+        {**dict(zip(keys, key, strict=True)), **dict(zip(plain, old[1], strict=True))} for key, old in existing.items()
+    ]
+    return Replaced(kept=len(rows) - len(new), deleted=len(stale), written=written, inserted=new, vanished=vanished)
 
 
 def delete_ids(model, ids, *, chunk: int = 10_000) -> None:

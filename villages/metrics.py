@@ -19,6 +19,7 @@ import contextvars
 import dataclasses
 import datetime
 import re
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -259,6 +260,105 @@ class Period:
 
     def __str__(self):
         return self.key
+
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+_RANGE_RE = re.compile(r"^([^.]+)\.\.([^.]+)$")
+_RELATIVE_RE = re.compile(r"^(?:(THIS|LAST)_(MONTH|QUARTER|YEAR)|LAST_(\d{1,3})_(MONTH|QUARTER|YEAR)S)$")
+# The most periods one expression may name (a range of 50 years of months is refused before it is expanded).
+MAX_PERIODS = 600
+
+
+def _calendar_key(kind: str, year: int, index: int) -> str:
+    if kind == "month":
+        return f"{year}-{index:02d}"
+    return f"{year}-Q{index}" if kind == "quarter" else str(year)
+
+
+def _ordinal(period: Period) -> tuple[str, int]:
+    """The period's kind and its position on that kind's line (months, quarters or years since year 0)."""
+    year = period.start.year
+    if period.kind == "month":
+        return "month", year * 12 + period.start.month - 1
+    if period.kind == "quarter":
+        return "quarter", year * 4 + (period.start.month - 1) // 3
+    return "year", year
+
+
+def _from_ordinal(kind: str, n: int) -> str:
+    if kind == "month":
+        return _calendar_key(kind, n // 12, n % 12 + 1)
+    if kind == "quarter":
+        return _calendar_key(kind, n // 4, n % 4 + 1)
+    return str(n)
+
+
+def resolve_periods(value: str, *, today: datetime.date | None = None) -> list[Period]:
+    """The periods a ``period`` parameter names, in order and each once: a comma-separated list whose items are
+    periods (``2026``, ``2026-Q3``, ``2026-11``, ``C12``), ranges of one kind (``2026-01..2026-06``,
+    ``2025-Q3..2026-Q2``, ``2020..2026``) or relative periods resolved against ``today`` in Asia/Shanghai:
+    ``THIS_MONTH``, ``LAST_MONTH``, ``THIS_QUARTER``, ``LAST_QUARTER``, ``THIS_YEAR``, ``LAST_YEAR`` and
+    ``LAST_<n>_MONTHS`` / ``LAST_<n>_QUARTERS`` / ``LAST_<n>_YEARS`` (the n periods up to and including the
+    current one). Raises ValueError with a message for the user."""
+    today = today or timezone.localdate(timezone=SHANGHAI)
+    found: dict[str, Period] = {}
+    items = [item.strip() for item in (value or "").split(",")]
+    if not any(items):
+        raise ValueError(_("Give at least one period."))
+    for item in items:
+        if not item:
+            continue
+        try:
+            resolved = _resolve_item(item, today)
+        except OverflowError:  # a year past 9998: its end is past the calendar's
+            raise ValueError(_("%(item)s is not a period I know.") % {"item": item}) from None
+        for period in resolved:
+            found.setdefault(period.key, period)
+            if len(found) > MAX_PERIODS:
+                raise ValueError(_("At most %(n)d periods at once.") % {"n": MAX_PERIODS})
+    return list(found.values())
+
+
+def _resolve_item(item: str, today: datetime.date) -> list[Period]:
+    relative = _RELATIVE_RE.match(item.upper())
+    if relative:
+        which, single, count, plural = relative.groups()
+        kind = (single or plural).lower()
+        current = {"month": today.year * 12 + today.month - 1, "quarter": today.year * 4 + (today.month - 1) // 3}.get(
+            kind, today.year
+        )
+        if which == "THIS":
+            return [Period.parse(_from_ordinal(kind, current))]
+        if which == "LAST":  # LAST_MONTH, LAST_QUARTER, LAST_YEAR: the one before this one
+            return [Period.parse(_from_ordinal(kind, current - 1))]
+        n = int(count)  # LAST_<n>_MONTHS …: the n up to and including this one
+        if not 1 <= n <= MAX_PERIODS:
+            raise ValueError(_("At most %(n)d periods at once.") % {"n": MAX_PERIODS})
+        return [Period.parse(_from_ordinal(kind, k)) for k in range(current - n + 1, current + 1)]
+    span = _RANGE_RE.match(item)
+    if span:
+        first, last = (
+            [] if _CAMPAIGN_RE.match(end) else _resolve_item(end, today) for end in span.groups()
+        )  # a campaign is no end of a range (and is not looked up)
+        if len(first) != 1 or len(last) != 1:
+            raise ValueError(
+                _("A range runs from one month, quarter or year to another of the same kind: %(example)s.")
+                % {"example": "2026-01..2026-06"}
+            )
+        (kind, start), (kind_end, end) = _ordinal(first[0]), _ordinal(last[0])
+        if kind != kind_end:
+            raise ValueError(
+                _("A range runs from one month, quarter or year to another of the same kind: %(example)s.")
+                % {"example": "2026-01..2026-06"}
+            )
+        if end < start:
+            raise ValueError(_("The range %(item)s ends before it begins.") % {"item": item})
+        if end - start + 1 > MAX_PERIODS:
+            raise ValueError(_("At most %(n)d periods at once.") % {"n": MAX_PERIODS})
+        return [Period.parse(_from_ordinal(kind, k)) for k in range(start, end + 1)]
+    if item.isalpha() or "_" in item:
+        raise ValueError(_("%(item)s is not a relative period I know.") % {"item": item})
+    return [Period.parse(item)]
 
 
 # Code prefix lengths of the levels a county tally covers.

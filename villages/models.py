@@ -598,6 +598,35 @@ class Snapshot(models.Model):
         return round(self.numerator / self.denominator, 4)
 
 
+class SnapshotChange(models.Model):
+    """The change log of the snapshot: a row for each snapshot row a tally wrote or deleted (its key only), in
+    the order the tallies committed them (``seq``). The change feed (``/api/v1/stats/changes/``) reads it after a
+    cursor and joins each key to the snapshot as it stands: a key without a row there now was removed.
+
+    Written by the tally in the snapshot's own transaction, and only for the rows it wrote (most runs write none).
+    On PostgreSQL the writers take one advisory lock before they take their numbers and keep it to their commit,
+    so numbers are committed in order and a reader that saw ``seq`` N never later finds a smaller one committed
+    (SQLite has one writer at a time anyway)."""
+
+    seq = models.BigAutoField(primary_key=True)
+    division_code = models.CharField(_("division code"), max_length=12)
+    period = models.CharField(_("period"), max_length=7)
+    metric = models.CharField(_("metric"), max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("snapshot change")
+        verbose_name_plural = _("snapshot changes")
+        indexes = [
+            # Compaction: is there a later entry for this key? WHERE division_code = ? AND period = ? AND metric = ?
+            # AND seq > ? (``villages.snapshots.compact_change_log``)
+            models.Index(fields=["division_code", "period", "metric", "seq"], name="villages_change_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.seq} {self.division_code} {self.period} {self.metric}"
+
+
 class StarType(models.Model):
     """A star of the five-star branch rating (五星支部). Names and rules are the county's data."""
 

@@ -14,15 +14,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, DateTimeField, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import stars
-from .bulk import replace_rows
+from .bulk import insert_instances, replace_rows
 from .choices import Level
 from .metrics import RULE_VERSION, Figure, Period, campaigns, registry, run_memo
-from .models import Division, Snapshot, TallyRequest, TallyRun
+from .models import Division, Snapshot, SnapshotChange, TallyRequest, TallyRun
 from .stats import data_changed, publish_version
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
             stale = _stale_parts(county, parsed.key, run.part_digests, snapshot, len(rows))
             # Read whole (first run of the period, say): the periods a change asks for may now count this one.
             read_whole = stale is None
-            written = 0
+            written, changes = 0, []
             # Only the figures that changed are written (deleted, then COPYed on PostgreSQL); an unchanged row
             # keeps the id of the run that computed it, unless that run was under other rules. When the last run
             # vouches for the stored rows, only the metrics whose digest moved are compared.
@@ -72,15 +72,19 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
                 part = snapshot.filter(metric__in=metrics)
                 changed = [r._replace(run_id=run.pk) for m in metrics for r in rows[slice(*spans[m])]]
             if stale is None or stale - {STARS}:
-                written = replace_rows(
+                replaced = replace_rows(
                     part,
                     changed,
                     key=("division", "metric"),
                     compare=("division_code", "numerator", "denominator", "inputs"),
                     keep=Q(run__rule_version=RULE_VERSION),
-                ).written
+                )
+                written = replaced.written
+                changes = [(r.division_code, r.metric) for r in replaced.inserted]
+                changes += [(v["division_code"], v["metric"]) for v in replaced.vanished]
             if year and (stale is None or STARS in stale):
                 stars.replace_proposals(county=county, year=year, proposals=proposals)
+            log_changes(parsed.key, changes)  # last: its lock is held to the commit
             run.status = TallyRun.Status.SUCCEEDED
             run.rows_written = written  # the snapshot rows this run wrote: none when every figure stayed the same
             run.finished_at = timezone.now()
@@ -96,6 +100,41 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
         cache.delete(_targets_key(county.code))
     publish_version(run)
     return run
+
+
+# The key of PostgreSQL's transaction-level advisory lock that orders the change log's writers (any constant that
+# no other part of the platform uses: "SZ" "CH" as bytes).
+CHANGE_LOG_LOCK = 0x535A4348
+
+
+def log_changes(period: str, keys: list[tuple[str, str]]) -> None:
+    """Append the snapshot rows written or deleted by this transaction (division code, metric) to the change log.
+
+    On PostgreSQL the lock taken first is held to the commit: the log's numbers are taken and committed by one
+    writer after another, so the feed never sees a number committed after a greater one it already served. Held
+    only from here to the commit (the tally's last statements), and only by runs that wrote something."""
+    if not keys:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
+    insert_instances(SnapshotChange, [SnapshotChange(division_code=c, period=period, metric=m) for c, m in keys])
+
+
+def compact_change_log(*, batch: int = 10_000) -> int:
+    """Delete log entries that a later entry of the same key supersedes, at most ``batch`` of them (oldest first).
+    Safe for every cursor: a client after any cursor still finds the last entry of each key changed since, and the
+    feed gives a key's figure as it stands now anyway; a replay from the start still reaches the current snapshot.
+    The log then holds about one entry per snapshot row (and per row removed). Returns how many went."""
+    later = SnapshotChange.objects.filter(
+        division_code=OuterRef("division_code"), period=OuterRef("period"), metric=OuterRef("metric"),
+        seq__gt=OuterRef("seq"),
+    )  # fmt: skip
+    superseded = list(
+        SnapshotChange.objects.filter(Exists(later)).order_by("seq").values_list("seq", flat=True)[:batch]
+    )
+    deleted, _by_model = SnapshotChange.objects.filter(seq__in=superseded).delete()
+    return deleted
 
 
 class SnapshotRow(NamedTuple):

@@ -5,11 +5,13 @@ latest successful tally run of the county and period. A finished tally publishes
 is visible at once and repeated reads cost no database query for the figures.
 """
 
+import datetime
 import functools
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.utils import translation
+from django.db.models import Max
+from django.utils import timezone, translation
 
 from .choices import Level
 from .metrics import registry
@@ -25,6 +27,7 @@ def county_code_of(code: str) -> str:
 
 def publish_version(run: TallyRun) -> None:
     cache.set(_VERSION_KEY.format(county=run.county.code, period=run.period), run.pk, _TTL)
+    cache.set(_stamp_key(run.county.code, run.period), (run.pk, run.finished_at), _TTL)
     bump_data_version(run.county.code)
     # Pages above a county (a city's, the province's) sum their counties' snapshots: they move with any tally.
     bump_data_version(_TALLIES)
@@ -44,6 +47,37 @@ def snapshot_version(county_code: str, period: str) -> int | None:
         )
         cache.set(key, version or 0, _TTL)
     return version or None
+
+
+def _stamp_key(county_code: str, period: str) -> str:
+    return f"snapshot-stamp:{connection.settings_dict['NAME']}:{county_code}:{period}"
+
+
+def snapshot_stamps(pairs) -> dict[tuple[str, str], tuple[int, datetime.datetime] | None]:
+    """For each (county code, period): the id and finish time of its latest successful tally, None if it was never
+    tallied — what a statistics response's ETag and Last-Modified are made of. One cache read for all of them,
+    and one query for those not cached (a finished tally publishes its own)."""
+    pairs = sorted(set(pairs))
+    keys = {pair: _stamp_key(*pair) for pair in pairs}
+    found = cache.get_many(list(keys.values())) if keys else {}
+    stamps = {pair: found[key] for pair, key in keys.items() if key in found}
+    missing = [pair for pair in pairs if pair not in stamps]
+    if missing:
+        rows = (
+            TallyRun.objects.filter(
+                county__code__in={c for c, _p in missing},
+                period__in={p for _c, p in missing},
+                status=TallyRun.Status.SUCCEEDED,
+            )
+            .values_list("county__code", "period")
+            .annotate(last=Max("pk"), finished=Max("finished_at"))
+            .order_by()
+        )
+        latest = {(code, period): (last, finished) for code, period, last, finished in rows}
+        for pair in missing:
+            stamps[pair] = latest.get(pair) or 0  # "never" is cached too, until a tally publishes over it
+        cache.set_many({keys[pair]: stamps[pair] for pair in missing}, _TTL)
+    return {pair: stamp or None for pair, stamp in stamps.items()}
 
 
 # --- data versions: pages that read live tables as well as snapshots are cached under them ---------------------
@@ -144,6 +178,11 @@ def note_change(sender, instance, **kwargs) -> None:
     data_changed(_county_of(instance))
 
 
+def iso(moment: datetime.datetime | None) -> str | None:
+    """A time as the API gives it: ISO 8601 in Asia/Shanghai (the platform's time zone), with its offset."""
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
 def _rate(numerator, denominator):
     if not denominator:
         return None
@@ -164,7 +203,7 @@ def figure_table(*, metric_key: str, division, period: str) -> dict:
     rows = (
         Snapshot.objects.filter(metric=metric_key, period=period, division_code__startswith=division.prefix)
         .filter(division__level__in=[division.level, child_level] if child_level else [division.level])
-        .select_related("division")
+        .select_related("division", "run")
         .order_by("division_code")
     )
 
@@ -177,6 +216,8 @@ def figure_table(*, metric_key: str, division, period: str) -> dict:
             "denominator": s.denominator,
             "rate": _rate(s.numerator, s.denominator) if spec.kind == "rate" else None,
             "inputs": s.inputs,
+            "computed_at": iso(s.run.finished_at),
+            "rule_version": s.run.rule_version,
         }
 
     own, children = None, []

@@ -69,6 +69,14 @@ def purge_idempotency_records() -> int:
     return purge_expired()
 
 
+@shared_task(name="villages.compact_change_log", time_limit=300, soft_time_limit=270)
+def compact_change_log() -> int:
+    """Drop the change log's entries that later ones supersede (``villages.snapshots.compact_change_log``)."""
+    from .snapshots import compact_change_log as compact
+
+    return compact()
+
+
 @shared_task(name="villages.publish_tally_requests", time_limit=60, soft_time_limit=50)
 def publish_tally_requests() -> int:
     """Send the recompute requests that could not be published when they were made (Redis was away), and

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
-from .choices import CADRE_EDITOR_ROLES, Committee, Role
+from .choices import CADRE_EDITOR_ROLES, Committee, Level, Role
 from .dashboard import (
     DASHBOARD_TTL,
     app_panels,
@@ -59,7 +59,9 @@ from .scopes import (
     sees_personal_data,
 )
 from .sections import division_sections, with_adjustment_bases
+from .snapshots import latest_run
 from .stars import village_stars
+from .stats import county_code_of, iso
 from .todo import actionable_count, todo_items
 from .todo import todo_count as todo_count_of
 
@@ -163,6 +165,11 @@ def division_detail(request, code):
         )
     if request.GET.get("format") == "xlsx":
         columns, rows = dashboard_table_rows(dashboard(division=division, period=period))
+        # Every figure says when it was computed and under which rules: the tally the table was read from.
+        tallied = division.level in (Level.COUNTY, Level.TOWNSHIP)
+        run = latest_run(county_code_of(division.code), period) if tallied else None
+        provenance = [iso(run.finished_at), run.rule_version] if run else [None, None]
+        columns, rows = [*columns, "计算时间", "规则版本"], [[*row, *provenance] for row in rows]
         return xlsx_response(f"{division.name}-{period}.xlsx", [(period, columns, rows)])
     # The page (but the navigation) is one fragment, cached under the county's data versions, the viewer, the
     # language (panels_key) and the directory's search and page: a view after the first reads and renders none of it.

@@ -6,10 +6,12 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.factories import CadreFactory, PostFactory, division
 from villages.choices import DivisionKind, Level
+from villages.models import TallyRun
 from villages.snapshots import tally_county
 
 
@@ -53,6 +55,9 @@ def test_dashboard_table_downloads_as_the_page_shows_it(client, tree):
     header = list(rows[0])
     column = next(i for i, h in enumerate(header) if "一肩挑" in str(h))
     assert rows[2][column] == 0.5
+    run = TallyRun.objects.filter(county__code="411103000000", period="2026").latest("finished_at")
+    assert header[-2:] == ["计算时间", "规则版本"]
+    assert rows[1][-2:] == (timezone.localtime(run.finished_at).isoformat(), run.rule_version)
 
 
 def test_dashboard_query_count_does_not_grow_with_the_county(client, tree):

@@ -71,6 +71,8 @@ API_OTHER = {
     "stats-metric",
     "stats-stars",
     "stats-watch",
+    "stats-series",  # these two: every role in and out of scope in test_series_scope_matrix.py
+    "stats-changes",
 }  # tested in test_api.py and test_stats_api.py
 
 

@@ -54,7 +54,8 @@ def test_csv_and_xlsx_hold_the_same_table(tree):
     response = api.get(URL, {**params, "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["code", "name", "level", "numerator", "denominator", "rate"]
+    assert rows[0] == ["code", "name", "level", "numerator", "denominator", "rate", "computed_at", "rule_version"]
+    assert rows[1][-2:] == [body["division"]["computed_at"], body["division"]["rule_version"]]
     assert [r[0] for r in rows[1:]] == [body["division"]["code"]] + [c["code"] for c in body["children"]]
     xlsx = api.get(URL, {**params, "format": "xlsx"})
     sheet = list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True))

@@ -13,12 +13,13 @@ from rest_framework.views import APIView
 
 from villages import stars
 from villages.choices import StarStatus
-from villages.metrics import Period, campaigns, registry
+from villages.metrics import RULE_VERSION, Period, campaigns, registry, resolve_periods
 from villages.models import Division
 from villages.scopes import get_division_or_404
 from villages.stats import county_code_of, data_versions, figure_table
 from villages.watch import watch_list
 
+from .caching import ConditionalMixin, StatsThrottle, live_versions, tally_versions
 from .renderers import CSVRenderer, XLSXRenderer
 
 
@@ -30,6 +31,8 @@ class FigureSerializer(serializers.Serializer):
     denominator = serializers.IntegerField(allow_null=True)
     rate = serializers.FloatField(allow_null=True, help_text="numerator ÷ denominator, 4 decimals; null if 0/0")
     inputs = serializers.DictField()
+    computed_at = serializers.DateTimeField(help_text="when the tally that computed this figure finished")
+    rule_version = serializers.CharField(help_text="the version of the rules it was computed under")
 
 
 class MetricTableSerializer(serializers.Serializer):
@@ -66,8 +69,9 @@ def parse_division(request, param: str = "division") -> Division:
 
 
 def parse_period(request, division: Division | None = None) -> str:
-    """`period=<YYYY|YYYY-Qn|YYYY-MM>` (default this year), or `campaign=<id>` for a review campaign of the
-    division's county (the period "C<id>")."""
+    """`period=<YYYY|YYYY-Qn|YYYY-MM>` (default this year), a range or relative period that names one period
+    (``THIS_MONTH``, ``LAST_YEAR``: ``villages.metrics.resolve_periods``, shared with the series), or
+    `campaign=<id>` for a review campaign of the division's county (the period "C<id>")."""
     campaign = request.query_params.get("campaign")
     if campaign:
         key = campaign if campaign.startswith("C") else f"C{campaign}"
@@ -77,9 +81,17 @@ def parse_period(request, division: Division | None = None) -> str:
         return key
     value = request.query_params.get("period") or Period.current_year().key
     try:
-        period = Period.parse(value)
+        periods = resolve_periods(value)
     except ValueError as exc:
         raise ValidationError({"period": [str(exc)]}) from None
+    if len(periods) != 1:
+        raise ValidationError({
+            "period": [
+                _("Here one period is read; %(value)s names %(n)d. The series (/api/v1/stats/series/) reads several.")
+                % {"value": value, "n": len(periods)}
+            ]
+        })  # fmt: skip
+    period = periods[0]
     if period.kind == "campaign" and (
         division is None or campaigns(ids=[period.campaign_id])[0].county_code != county_code_of(division.code)
     ):
@@ -87,11 +99,21 @@ def parse_period(request, division: Division | None = None) -> str:
     return period.key
 
 
-class StatsIndexView(APIView):
+class StatsView(ConditionalMixin, APIView):
+    """A statistics endpoint: throttled per token, answered with validators (ETag, Last-Modified) and 304 to a
+    client whose copy is current."""
+
+    throttle_classes = [StatsThrottle]
+
+
+class StatsIndexView(StatsView):
     """The statistics on offer, each with its definition and where to read it."""
 
     @extend_schema(responses=StatisticSerializer(many=True))
     def get(self, request):
+        # What is on offer changes only with a deployment (the registry, the rules).
+        if response := self.not_modified(request, [RULE_VERSION, sorted(registry())]):
+            return response
         items = [
             {
                 "key": spec.key,
@@ -114,7 +136,7 @@ class StatsIndexView(APIView):
         return Response(items)
 
 
-class MetricStatsView(APIView):
+class MetricStatsView(StatsView):
     """One metric for `division=<code>` and each of its children, for `period=<YYYY|YYYY-MM>` (default: this
     year), as numerator, denominator and rate. `format=csv` or `format=xlsx` returns the same table."""
 
@@ -140,6 +162,9 @@ class MetricStatsView(APIView):
         period = parse_period(request, division)
         if period.startswith("C") and "campaign" not in registry()[key].periods:
             raise ValidationError({"campaign": [_("This statistic is not tallied per review campaign.")]})
+        parts, modified = tally_versions([division.code], [period])
+        if response := self.not_modified(request, [key, period, parts], modified):
+            return response
         data = figure_table(metric_key=key, division=division, period=period)
         if request.accepted_renderer.format in ("csv", "xlsx"):
             data = {"table": _flat(data)}
@@ -147,12 +172,12 @@ class MetricStatsView(APIView):
 
 
 def _flat(data):
-    columns = ["code", "name", "level", "numerator", "denominator", "rate"]
+    columns = ["code", "name", "level", "numerator", "denominator", "rate", "computed_at", "rule_version"]
     figures = ([data["division"]] if data["division"] else []) + data["children"]
     return {"columns": columns, "rows": [[f[c] for c in columns] for f in figures]}
 
 
-class StarsStatsView(APIView):
+class StarsStatsView(StatsView):
     """Five-star branches for `division=<code>` and each child in `year=<YYYY>`: villages at each star level and
     per star type, awarded and proposed. With `village=<code>`: that village's stars, each awarded or proposed,
     with the reasons."""
@@ -174,6 +199,8 @@ class StarsStatsView(APIView):
             village = parse_division(request, param="village")
             if not village.is_village:
                 raise ValidationError({"village": [_("This code is not a village or community.")]})
+            if response := self.not_modified(request, [year, live_versions(village.code)]):
+                return response
             rows = stars.village_stars(village=village, year=year)
             return Response({
                 "village": village.code, "name": village.name, "year": year,
@@ -191,10 +218,12 @@ class StarsStatsView(APIView):
                 ],
             })  # fmt: skip
         division = parse_division(request)
+        if response := self.not_modified(request, [year, live_versions(division.code)]):
+            return response
         return Response({"year": year, **stars.star_counts(division=division, year=year)})
 
 
-class WatchListView(APIView):
+class WatchListView(StatsView):
     """Villages under `division=<code>` that need attention in `period=<YYYY|YYYY-MM>`, with the facts."""
 
     @extend_schema(
@@ -207,5 +236,7 @@ class WatchListView(APIView):
     def get(self, request):
         division = parse_division(request)
         period = parse_period(request)
+        if response := self.not_modified(request, [period, live_versions(division.code)]):
+            return response
         return Response({"division": division.code, "period": period,
                          "villages": watch_list(division=division, period=period)})  # fmt: skip

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import stats, views
+from . import series, stats, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -16,6 +16,8 @@ urlpatterns = [
     path("stats/stars/", stats.StarsStatsView.as_view(), name="stats-stars"),
     path("stats/watch/", stats.WatchListView.as_view(), name="stats-watch"),
     path("stats/metrics/<str:key>/", stats.MetricStatsView.as_view(), name="stats-metric"),
+    path("stats/series/", series.SeriesView.as_view(), name="stats-series"),
+    path("stats/changes/", series.ChangesView.as_view(), name="stats-changes"),
     *router.urls,
     path("", include("villages.work.api.urls")),
 ]
