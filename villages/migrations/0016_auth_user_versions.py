@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('villages', '0013_tally_run_part_digests'),
+        ('villages', '0015_onboard_official_list'),
     ]
 
     operations = [

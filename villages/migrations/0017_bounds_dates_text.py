@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('villages', '0013_tally_run_part_digests'),
+        ('villages', '0016_auth_user_versions'),
     ]
 
     operations = [

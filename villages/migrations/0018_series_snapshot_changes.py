@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('villages', '0013_tally_run_part_digests'),
+        ('villages', '0017_bounds_dates_text'),
     ]
 
     operations = [
