@@ -8,7 +8,7 @@ from django.contrib import admin
 
 from villages.admin import ScopedAdmin
 from villages.admin_history import AuditTrailAdmin as SimpleHistoryAdmin
-from villages.admin_scope import ScopedInline, ScopedModelAdmin
+from villages.admin_scope import ReadOnlyAdminMixin, ScopedInline, ScopedModelAdmin
 from villages.models import Division
 
 from .models import (
@@ -120,19 +120,10 @@ class ServiceItemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ServiceRequest)
-class ServiceRequestAdmin(ScopedModelAdmin):
+class ServiceRequestAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     scope_field = "grid__village__code"
     list_display = ["pk", "item", "grid", "status", "due_at", "supervision_level"]
     list_filter = ["status", "supervision_level"]
     # The requester's phone is left out: personal data is shown, masked, in the application.
     readonly_fields = [f.name for f in ServiceRequest._meta.concrete_fields if f.name != "requester_phone"]
     exclude = ["requester_phone"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

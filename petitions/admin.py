@@ -4,7 +4,7 @@ are shown for reference only, since every change to them goes through the servic
 from django.contrib import admin
 
 from villages.admin import ScopedAdmin
-from villages.admin_scope import ScopedInline
+from villages.admin_scope import ReadOnlyAdminMixin, ScopedInline
 
 from .models import DeadlineRules, Dispute, Mediation, Petition, Petitioner, PetitionStep
 
@@ -18,15 +18,8 @@ class DeadlineRulesAdmin(ScopedAdmin):
     raw_id_fields = ["division"]
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    """Petition records with their history: shown, changed only through the application."""
 
 
 class PetitionerInline(ScopedInline):

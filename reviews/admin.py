@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from villages.admin_history import AuditTrailAdmin as SimpleHistoryAdmin
-from villages.admin_scope import ScopedModelAdmin
+from villages.admin_scope import ReadOnlyAdminMixin, ScopedModelAdmin
 from villages.scopes import is_unrestricted
 
 from .models import (
@@ -116,35 +116,17 @@ class VetoRuleAdmin(TemplatePartAdmin):
     raw_id_fields = ["item"]
 
 
-class ReadOnlyScopedRecordsAdmin(ScopedModelAdmin):
+class ReadOnlyScopedRecordsAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Records of the review process without history (an evidence file): shown, changed only through the
     application."""
 
     scope_field = "village__code"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyScopedAdmin(SimpleHistoryAdmin):
+class ReadOnlyScopedAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     """Records of the review process: shown with their history, changed only through the application."""
 
     scope_field = "village__code"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Campaign)

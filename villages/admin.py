@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .admin_history import AuditTrailAdmin as SimpleHistoryAdmin
-from .admin_scope import ScopedInline, ScopedModelAdmin
+from .admin_scope import ReadOnlyAdminMixin, ScopedInline, ScopedModelAdmin
 from .models import (
     Adjustment,
     ApiToken,
@@ -127,21 +127,12 @@ class PostAdmin(ScopedAdmin):
 
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(ScopedModelAdmin):
+class AdjustmentAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Adjustments are records of what happened: shown, never edited or deleted."""
 
     scope_field = "division__code"
     list_display = ["date", "division", "kind", "outgoing", "incoming", "approved_by"]
     list_filter = ["kind", "approved_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(UserScope)
@@ -187,7 +178,7 @@ class StarTypeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TallyRun)
-class TallyRunAdmin(ScopedModelAdmin):
+class TallyRunAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """When each county's figures were computed, under which rules, and how it went (read-only)."""
 
     scope_field = "county__code"
@@ -196,18 +187,9 @@ class TallyRunAdmin(ScopedModelAdmin):
     list_filter = ["status", "period"]
     readonly_fields = [f.name for f in TallyRun._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(ScopedModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """The log of who saw full personal data: readable by system administrators, changeable by nobody."""
 
     superuser_only = True
@@ -216,15 +198,6 @@ class PersonalDataAccessAdmin(ScopedModelAdmin):
     list_filter = ["context", "model"]
     search_fields = ["user__username", "path"]
     readonly_fields = ["at", "user", "model", "object_ids", "context", "path"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 from .work import admin as work_admin  # noqa: E402,F401

@@ -24,11 +24,13 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import router
 from django.http import Http404
 
+from . import personal_data
 from .models import PersonalDataAccess
 from .scopes import is_unrestricted, scope_q, sees_personal_data
 
-# The fields whose values are personal data: reading them in the admin is logged.
-PERSONAL_FIELDS = ("id_number", "phone", "requester_phone", "birth_date")
+# The fields whose values are personal data (the cadre's, and a service request's requester phone): reading them in
+# the admin is logged.
+PERSONAL_FIELDS = (*personal_data.PERSONAL_FIELDS, "requester_phone")
 
 
 def personal_fields(model) -> list[str]:
@@ -65,6 +67,20 @@ def related_queryset(admin_site, model, request):
     if visible_to is not None:
         return visible_to(request.user)
     return None
+
+
+class ReadOnlyAdminMixin:
+    """Shown in the admin, never added, changed or deleted there (records of what happened, or changed only
+    through the application's services)."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ScopedRawIdWidget(ForeignKeyRawIdWidget):

@@ -4,7 +4,7 @@ deleted here, by anyone, superusers included: they are append-only."""
 
 from django.contrib import admin
 
-from villages.admin_scope import ScopedModelAdmin
+from villages.admin_scope import ReadOnlyAdminMixin, ScopedModelAdmin
 
 from ..admin import ReadOnlyScopedAdmin, ReadOnlyScopedRecordsAdmin
 from .models import (
@@ -84,19 +84,10 @@ class EvidenceAdmin(ReadOnlyScopedRecordsAdmin):  # an evidence file keeps no hi
     list_display = ["original_name", "content_type", "size", "uploaded_at"]
 
 
-class AppendOnlyAdmin(ScopedModelAdmin):
+class AppendOnlyAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """No change, no delete, no bulk delete action: for superusers too."""
 
     scope_field = "village__code"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_actions(self, request):
         return {}
