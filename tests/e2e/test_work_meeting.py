@@ -4,7 +4,7 @@ staff then find it on 梁庄村's page."""
 from django.utils import translation
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, open_from_home
 from villages.models import Division
 from villages.work.choices import MatterOutcome
 from villages.work.models import MeetingKind, VillagerMeeting
@@ -71,6 +71,7 @@ def test_secretary_records_a_house_yard_meeting_the_township_sees_it(transaction
     # The township's staff member finds it from the township, through 梁庄村's page.
     page.context.clear_cookies()
     login(page, live_server, tree.users.township.username)
+    open_from_home(page, live_server, tree.peicheng.code)
     page.locator("#children a", has_text="梁庄村").click()
     page.locator(f'a.nav-link[href="/divisions/{LIANGZHUANG}/work/"]').click()
     expect(page.locator('[data-testid="meetings"]')).to_have_text("1")
