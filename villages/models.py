@@ -726,7 +726,7 @@ class StarAward(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     star_type = models.ForeignKey(StarType, verbose_name=_("star"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=20, choices=StarStatus.choices, default=StarStatus.APPLIED)
-    proposed = models.BooleanField(_("proposed by the data"), null=True)
+    proposed = models.BooleanField(_("proposed by the data"), null=True, blank=True)  # None: no proposal yet
     application_note = models.TextField(
         _("application"), blank=True, max_length=NOTE_MAX, validators=text_max(NOTE_MAX)
     )

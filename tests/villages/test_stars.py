@@ -137,6 +137,16 @@ def test_changing_the_proposal_needs_a_reason(tree, rules):
     assert decided.decision == "change" and decided.decision_reason == "实地核查"
 
 
+def test_a_village_may_apply_before_the_data_proposed_anything(tree, rules):
+    """No tally yet this year: the application has no proposal (None), and the county decides without one."""
+    assert not StarProposal.objects.exists()
+    award = stars.star_apply(actor=tree.users.village, village=tree.liangzhuang, year=2026, star_type=rules["team"])
+    assert award.proposed is None
+    stars.star_township_review(actor=tree.users.township, award=award, opinion="同意上报", support=True)
+    decided = stars.star_county_decide(actor=tree.users.county, award=award, award_star=True)
+    assert decided.decision == "confirm"
+
+
 def test_stars_gained_and_removed_year_on_year(tree, rules):
     StarAward.objects.create(division=tree.liangzhuang, year=2025, star_type=rules["team"], status="awarded")
     StarAward.objects.create(division=tree.liangzhuang, year=2026, star_type=rules["shoulder"], status="awarded")
