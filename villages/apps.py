@@ -11,6 +11,8 @@ class VillagesConfig(AppConfig):
     division_sections = [
         ("villages:stars", _("Five-star branches"), {"county", "township", "village"}),
         ("villages:work_overview", _("Village work"), {"county", "township", "village"}),
+        ("villages:watch", _("Watch list"), {"county", "township"}),
+        ("villages:adjustments", _("Cadre adjustments"), {"county", "township"}),
     ]
     portrait_sections = "villages.work.portrait.sections"
     dashboard_panels = ["villages.star_panels.panels", "villages.work.portrait.panels"]

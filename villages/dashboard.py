@@ -81,12 +81,15 @@ def dashboard(*, division: Division, period: str, key: str | None = None) -> dic
     parsed = Period.parse(period)
     key = key or dashboard_key(division=division, period=parsed.key)
     if key is None:
-        return _dashboard(division, parsed)
-    data = cache.get(key)
-    if data is None:
         data = _dashboard(division, parsed)
-        cache.set(key, data, DASHBOARD_TTL)
-    return data
+    else:
+        data = cache.get(key)
+        if data is None:
+            data = _dashboard(division, parsed)
+            cache.set(key, data, DASHBOARD_TTL)
+    # The watch list follows the county's thresholds as well as the snapshots: read with them, not kept with the
+    # figures (the page that shows both is cached under the county's data versions, which a new threshold moves).
+    return {**data, "watch": watch_list(division=division, period=parsed.key)}
 
 
 def _dashboard(division: Division, parsed: Period) -> dict:
@@ -166,7 +169,6 @@ def _dashboard(division: Division, parsed: Period) -> dict:
         "headline": headline,
         "children": table,
         "tallied": bool(now),
-        "watch": watch_list(division=division, period=parsed.key),
         "villages": getattr(now.get((division.code, "villages.village_count")), "numerator", None),
     }
 

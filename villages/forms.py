@@ -4,7 +4,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from .choices import AdjustmentKind, ApprovingLevel, Committee, PostTitle
-from .models import Cadre
+from .models import Cadre, WatchRules
 from .validators import TEXT_MAX, DateBounds, any_date, normalize_id_number
 
 
@@ -159,3 +159,46 @@ class StarNoticeForm(BootstrapMixin, forms.Form):
 
 class StarRemoveForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("Reason for removing the star"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WatchRulesForm(BootstrapMixin, forms.ModelForm):
+    """A county's watch list thresholds; "preview" shows how many villages they would list before saving."""
+
+    class Meta:
+        model = WatchRules
+        fields = [
+            "min_sources",
+            "min_cases",
+            "quantile",
+            "min_denominator",
+            "rate_floor",
+            "trend_baseline",
+            "trend_rise",
+        ]
+
+
+class WatchFilterForm(BootstrapMixin, forms.Form):
+    township = forms.ChoiceField(label=_("Township"), required=False)
+    signal = forms.ChoiceField(label=_("Signal"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
+
+    def __init__(self, *args, townships=(), signals=(), sources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("All"))]
+        self.fields["township"].choices = everything + [(d.code, d.name) for d in townships]
+        self.fields["signal"].choices = everything + [(k, str(label)) for k, label in signals]
+        self.fields["source"].choices = everything + [(k, str(label)) for k, label in sources]
+
+
+class AdjustmentFilterForm(BootstrapMixin, forms.Form):
+    township = forms.ChoiceField(label=_("Township"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All")), *AdjustmentKind.choices], required=False)
+    approved_by = forms.ChoiceField(
+        label=_("Approved by"), choices=[("", _("All")), *ApprovingLevel.choices], required=False
+    )
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=1949, max_value=2100)
+    q = forms.CharField(label=_("Name or reason"), required=False, max_length=50)
+
+    def __init__(self, *args, townships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["township"].choices = [("", _("All"))] + [(d.code, d.name) for d in townships]

@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -759,6 +759,117 @@ class StarAward(models.Model):
 
     def __str__(self):
         return f"{self.division} {self.year} {self.star_type}"
+
+
+class WatchRulesQuerySet(ScopedQuerySet):
+    scope_field = "county__code"
+
+
+class WatchRules(models.Model):
+    """A county's thresholds for its watch list (villages.watch). A county without a row uses the defaults of the
+    fields, which list only villages with evidence from at least two sources."""
+
+    county = models.OneToOneField(
+        Division,
+        verbose_name=_("county"),
+        on_delete=models.CASCADE,
+        related_name="watch_rules",
+        limit_choices_to={"level": Level.COUNTY},
+    )
+    min_cases = models.PositiveSmallIntegerField(
+        _("fewest cases for a count"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_(
+            "A count (petitions, overdue requests …) is a signal only when the village has at least this many."
+        ),
+    )
+    quantile = models.PositiveSmallIntegerField(
+        _("county percentile"),
+        default=75,
+        validators=[MinValueValidator(50), MaxValueValidator(99)],
+        help_text=_(
+            "A count per 1,000 households must be above this percentile of the county's villages (75: the upper "
+            "quartile); a rate must be below the mirror percentile (25: the lower quartile)."
+        ),
+    )
+    min_denominator = models.PositiveSmallIntegerField(
+        _("fewest cases behind a rate"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(10000)],
+        help_text=_("A rate is compared only when its denominator is at least this."),
+    )
+    rate_floor = models.PositiveSmallIntegerField(
+        _("rate floor (%)"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("A rate is a signal only when it is also below this percentage."),
+    )
+    trend_baseline = models.PositiveSmallIntegerField(
+        _("fewest cases in the period before"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("A rise is compared only against a period before with at least this many cases."),
+    )
+    trend_rise = models.PositiveSmallIntegerField(
+        _("rise (%)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("A rise is a signal when the count grew by at least this percentage."),
+    )
+    min_sources = models.PositiveSmallIntegerField(
+        _("fewest sources"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+        help_text=_(
+            "A village is listed when its signals come from at least this many sources (reviews, petitions, grids)."
+        ),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = WatchRulesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("watch list thresholds")
+        verbose_name_plural = _("watch list thresholds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantile__gte=50) & Q(quantile__lte=99), name="%(app_label)s_%(class)s_quantile_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_sources__gte=1) & Q(min_sources__lte=3), name="%(app_label)s_%(class)s_sources_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_cases__gte=1) & Q(min_denominator__gte=1) & Q(trend_baseline__gte=1),
+                name="%(app_label)s_%(class)s_minimums_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate_floor__gte=1) & Q(rate_floor__lte=100), name="%(app_label)s_%(class)s_floor_range"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.county)
+
+    def clean(self):
+        if self.county_id and self.county.level != Level.COUNTY:
+            raise ValidationError({"county": _("Watch list thresholds are set per county.")})
+
+    @classmethod
+    def for_code(cls, code: str) -> "WatchRules":
+        """The thresholds of the county the code lies in (one query); the defaults when the county has set none."""
+        county = code[:6] + "000000"
+        found = cls.objects.filter(county__code=county).first()
+        return found if found is not None else cls()
 
 
 class PersonalDataAccess(models.Model):

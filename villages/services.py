@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from .choices import CADRE_EDITOR_ROLES, AdjustmentKind, ApprovingLevel, Level, Role
 from .history import audited_save
-from .models import Adjustment, ApiToken, Cadre, Division, Post
+from .models import Adjustment, ApiToken, Cadre, Division, Post, WatchRules
 from .scopes import require_role
 from .sessions import forget_cached_sessions, session_keys_of
 from .validators import normalize_id_number
@@ -216,3 +216,26 @@ def user_sign_out_everywhere(*, user) -> int:
     forget_cached_sessions(keys)
     api_tokens_revoke_all(user=user)
     return len(keys)
+
+
+WATCH_RULE_FIELDS = (
+    "min_cases", "quantile", "min_denominator", "rate_floor", "trend_baseline", "trend_rise", "min_sources",
+)  # fmt: skip
+
+
+@transaction.atomic
+def watch_rules_set(*, actor, county: Division, **values) -> WatchRules:
+    """A county's watch list thresholds (the county official's), created on first use; history kept."""
+    require_role(actor, county.code, {Role.COUNTY_OFFICIAL})
+    if county.level != Level.COUNTY:
+        raise ValidationError(_("Watch list thresholds are set per county."))
+    unknown = set(values) - set(WATCH_RULE_FIELDS)
+    if unknown:
+        raise ValueError(f"not a threshold: {sorted(unknown)}")
+    rules = WatchRules.objects.select_for_update().filter(county=county).first() or WatchRules(county=county)
+    rules.county = county  # loaded, so the save moves this county's data version (villages.stats.note_change)
+    for name, value in values.items():
+        setattr(rules, name, value)
+    rules.updated_by = actor if getattr(actor, "pk", None) else None
+    rules.updated_at = timezone.now()
+    return _save(rules, actor=actor)

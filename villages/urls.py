@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import star_views, views
+from . import star_views, views, watch_views
 
 app_name = "villages"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("stars/<int:pk>/notice/", star_views.star_publish_notice, name="star_notice"),
     path("stars/<int:pk>/award/", star_views.star_confirm, name="star_award"),
     path("stars/<int:pk>/remove/", star_views.star_remove, name="star_remove"),
+    path("divisions/<str:code>/watch/", watch_views.watch_page, name="watch"),
+    path("divisions/<str:code>/watch/thresholds/", watch_views.watch_settings, name="watch_settings"),
+    path("divisions/<str:code>/adjustments/", watch_views.adjustments_page, name="adjustments"),
     path("cadres/<int:pk>/", views.cadre_detail, name="cadre"),
     path("cadres/<int:pk>/edit/", views.cadre_edit, name="cadre_edit"),
     path("cadres/<int:pk>/posts/", views.post_add, name="post_add"),
