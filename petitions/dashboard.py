@@ -7,7 +7,7 @@ division (one query), with figures per village and per 1,000 households beside t
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from villages.dashboard import per, percent, rate_of, read_snapshots, recent_months
 from villages.metrics import Period
@@ -127,7 +127,7 @@ def _channels_panel(division, period, counts, children) -> dict:
         "title": _("Petitions by channel and kind · %(period)s") % {"period": period.label},
         "chart": chart,
         "table": {
-            "columns": [_("Name"), _("Received"), _("Per village"), _("Per 1,000 households")]
+            "columns": [_("Name"), pgettext("count column", "Received"), _("Per village"), _("Per 1,000 households")]
             + [label for _v, label in channels]
             + [label for _v, label in kinds],
             "rows": rows,

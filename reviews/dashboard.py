@@ -59,8 +59,21 @@ def _grades_panel(division, campaign, found) -> dict:
         rows.append(
             [str(GRADE_STAGES[s]), graded] + [f"{c.numerator} ({percent(rate_of(c))})" if c else "—" for c in cells]
         )
+    # The split of the final grades as the county reports it (好 36 / 较好 92 / 一般 49 / 差 6), beside the chart.
+    final = []
+    for g in GRADE_ORDER:
+        cell = get("final", g)
+        if cell is not None:
+            final.append(
+                (
+                    _("Final grade: %(grade)s") % {"grade": GRADE_LABELS[g]},
+                    f"{cell.numerator:,} / {cell.denominator:,} ({percent(rate_of(cell))})",
+                    None,
+                )
+            )
     return {
         "id": "reviews-grades",
+        "items": final,
         "title": _("Review grades per level · %(campaign)s") % {"campaign": campaign.label},
         "chart": {
             "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},

@@ -50,6 +50,14 @@ HTML_VIEWS = {
     "villages:star_award": ("award", {"county"}, "post"),
     "villages:star_remove": ("award", {"county"}, "post"),
 }
+# Views of a county or township (the watch list, its thresholds, the cadre adjustments): a village's code is 404.
+# "county": the county officials' only, and only at a county.
+UNIT_VIEWS = {"villages:watch": "read", "villages:adjustments": "read", "villages:watch_settings": "county"}
+UNIT_PLACES = {
+    "county": ("411103000000", "340827000000"),
+    "township": ("411103103000", "411103102000"),
+    "petition": ("340827000000", "411103000000"),
+}
 # Views of the user's own, with no division in the URL: every role gets its own answer, read only from its scopes
 # (what the answer holds per role and scope: tests/villages/test_todo.py).
 USER_VIEWS = {"villages:todo_count": "the badge of 我的待办: the count of the user's own to-do list"}
@@ -125,7 +133,7 @@ def _html_kwargs(kind, objs):
 def test_every_url_has_an_entry():
     # villages.work's URLs are included, with their own matrix in tests/villages_work.
     html_names = {f"villages:{p.name}" for p in html_urls.urlpatterns if hasattr(p, "name")}
-    assert html_names == set(HTML_VIEWS) | set(USER_VIEWS), "add the new view to HTML_VIEWS"
+    assert html_names == set(HTML_VIEWS) | set(USER_VIEWS) | set(UNIT_VIEWS), "add the new view to HTML_VIEWS"
     api_names = {p.name for p in api_urls.urlpatterns if getattr(p, "name", None) and not p.name.endswith("-root")}
     assert api_names == set(API_DETAILS) | API_LISTS | API_OTHER, "add the new endpoint to the matrix"
     assert urlpatterns is html_urls.urlpatterns
@@ -148,6 +156,22 @@ def test_html_view_scope(client, tree, places, role, name):
         else:
             expected = 403
         assert response.status_code == expected, (name, role, where, url)
+
+
+@pytest.mark.parametrize("role", sorted(UNIT_PLACES))
+@pytest.mark.parametrize("name", sorted(UNIT_VIEWS))
+def test_unit_view_scope(client, tree, role, name):
+    client.force_login(getattr(tree.users, role))
+    inside, outside = UNIT_PLACES[role]
+    assert client.get(reverse(name, kwargs={"code": outside})).status_code == 404
+    assert client.get(reverse(name, kwargs={"code": "411103103201"})).status_code == 404  # a village
+    if UNIT_VIEWS[name] == "read":
+        expected = 200
+    elif not inside.endswith("000000"):
+        expected = 404  # a township's code: thresholds are a county's
+    else:
+        expected = 200 if role == "county" else 403
+    assert client.get(reverse(name, kwargs={"code": inside})).status_code == expected, (name, role)
 
 
 @pytest.mark.parametrize("role", sorted(PLACES))
