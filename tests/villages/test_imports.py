@@ -277,6 +277,7 @@ def test_job_pages_are_scoped(tree, client, django_capture_on_commit_callbacks):
     assert client.post(reverse("villages:import_job_confirm", args=[job.pk])).status_code == 404
     assert client.get(reverse("villages:imports", args=[tree.yc.code])).status_code == 404
     assert client.get(reverse("villages:import_upload", args=[tree.yc.code, "divisions"])).status_code == 404
+    assert client.get(reverse("villages:import_template", args=[tree.yc.code, "divisions"])).status_code == 404
     client.force_login(tree.users.village)  # in scope, not a county official: may not import divisions
     assert client.get(reverse("villages:import_upload", args=[tree.yc.code, "divisions"])).status_code in (403, 404)
     client.force_login(tree.users.county)
@@ -304,3 +305,12 @@ def test_pages_and_query_budgets(tree, client, django_capture_on_commit_callback
     assert Grid.objects.count() == 200
     response = client.get(reverse("villages:onboard_checklist", args=[tree.yc.code]))
     assert reverse("villages:import_upload", args=[tree.yc.code, "households"]) in response.content.decode()
+
+
+def test_every_import_url_is_scope_tested():
+    from villages.imports import urls
+
+    # test_job_pages_are_scoped covers each of them out of scope (404) and in scope without the role.
+    assert {p.name for p in urls.urlpatterns} == {
+        "imports", "import_template", "import_upload", "import_job", "import_job_confirm", "import_job_progress"
+    }  # fmt: skip
