@@ -194,6 +194,9 @@ SHANZHI_IMPORT_MAX_ROWS = env.int("SHANZHI_IMPORT_MAX_ROWS", default=100_000)
 # The widest ledger has 12 columns. The reader's grid takes about 32 bytes a cell (rows × columns): at most
 # 100,001 × 30 cells ≈ 96 MB, and as many cells present (about 40 bytes each) before it is laid out.
 SHANZHI_IMPORT_MAX_COLUMNS = env.int("SHANZHI_IMPORT_MAX_COLUMNS", default=30)
+# An import of more rows than this is checked and written in the background (villages.imports.services): a Celery
+# task on the full stack, a thread in the embedded set-up; the page shows its progress. Below it, within the request.
+SHANZHI_IMPORT_BACKGROUND_ROWS = env.int("SHANZHI_IMPORT_BACKGROUND_ROWS", default=3000)
 # Largest evidence file of a rectification measure (bytes); stored under MEDIA_ROOT, served only by a scoped view.
 SHANZHI_EVIDENCE_MAX_BYTES = env.int("SHANZHI_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 # Democratic evaluation: a cadre fails when the failing option's votes exceed this share of the votes cast, and

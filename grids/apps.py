@@ -16,6 +16,7 @@ class GridsConfig(AppConfig):
     portrait_sections = ["grids.dashboard.portrait_sections"]
     # Rows of a county's checklist (villages.onboarding.selectors.checklist).
     checklist_steps = "grids.checklist.checklist_steps"
+    importers = ["grids.imports.GridImporter", "grids.imports.PartyMemberImporter", "grids.imports.HouseholdImporter"]
     todo_items = ["grids.todo.items"]
     nav_entries = [
         {

@@ -20,7 +20,16 @@ from simple_history.models import HistoricalRecords
 from villages.choices import Level
 from villages.models import Division, ScopedQuerySet
 from villages.people import display_name
-from villages.validators import NOTE_MAX, TEXT_MAX, event_date, mask_phone, planned_date, text_max, validate_phone
+from villages.validators import (
+    NOTE_MAX,
+    TEXT_MAX,
+    event_date,
+    mask_phone,
+    planned_date,
+    text_max,
+    validate_id_number,
+    validate_phone,
+)
 
 from .choices import (
     DONE_STATUSES,
@@ -389,6 +398,17 @@ class PartyMember(models.Model):
 
 class Household(models.Model):
     grid = models.ForeignKey(Grid, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="households")
+    # The household's natural keys in a county's roll (villages.imports): its number (户号) or its head's ID number;
+    # blank for households entered without them. db_default so the import's multi-row INSERTs may leave them out.
+    number = models.CharField(_("household number"), max_length=30, blank=True, default="", db_default="")
+    head_id_number = models.CharField(
+        _("head's ID number"),
+        max_length=18,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_id_number],
+    )
     address = models.CharField(_("address"), max_length=200)
     head_name = models.CharField(_("head of household"), max_length=50)
     members_count = models.PositiveSmallIntegerField(_("members"), default=1, validators=[MinValueValidator(1)])
@@ -415,7 +435,12 @@ class Household(models.Model):
             models.CheckConstraint(condition=PHONE_FORMAT, name="%(app_label)s_%(class)s_phone_format"),
             models.CheckConstraint(condition=~Q(address=""), name="%(app_label)s_%(class)s_address_given"),
         ]
-        indexes = [models.Index(fields=["grid", "address"], name="grids_household_grid_addr")]
+        indexes = [
+            models.Index(fields=["grid", "address"], name="grids_household_grid_addr"),
+            # The import's lookups of a roll's households by their natural keys.
+            models.Index(fields=["number"], name="grids_household_number", condition=~Q(number="")),
+            models.Index(fields=["head_id_number"], name="grids_household_head_id", condition=~Q(head_id_number="")),
+        ]
 
     def __str__(self):
         return f"{self.head_name} · {self.address}"

@@ -17,6 +17,7 @@ class VillagesConfig(AppConfig):
     portrait_sections = "villages.work.portrait.sections"
     dashboard_panels = ["villages.star_panels.panels", "villages.work.portrait.panels"]
     todo_items = ["villages.star_todo.items", "villages.work.todo.items"]
+    importers = ["villages.imports.ledgers.DivisionImporter", "villages.imports.ledgers.CadreImporter"]
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in

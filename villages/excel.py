@@ -294,7 +294,7 @@ class _Extent:
         raise ValidationError(messages, code="too_large")
 
 
-def check_sheet(file, *, max_rows: int | None = None, max_columns: int | None = None) -> None:
+def check_sheet(file, *, max_rows: int | None = None, max_columns: int | None = None) -> int:
     """Refuse a first sheet whose rows, columns or cells pass the import's bounds, before a reader lays it out.
 
     calamine keeps every cell, then lays the sheet out as a dense grid from its first to its farthest cell: one
@@ -331,6 +331,7 @@ def check_sheet(file, *, max_rows: int | None = None, max_columns: int | None = 
         file.seek(0)
     extent.stopped()
     extent.refuse()
+    return max(extent.rows - 1, 0)
 
 
 def _declared(extent: _Extent, ref: str) -> None:

@@ -959,3 +959,66 @@ class TallyRequest(models.Model):
 
 
 from .work.models import *  # noqa: E402,F403
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    scope_field = "division__code"
+
+
+class ImportJob(models.Model):
+    """One uploaded spreadsheet and what became of it (villages.imports): checked as a whole, previewed, then written
+    in one transaction on confirmation, or refused with every bad row. Large files run in the background."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        READY = "ready", _("Checked, waiting for confirmation")
+        UNCHANGED = "unchanged", _("Nothing to change")
+        REFUSED = "refused", _("Refused")
+        WRITING = "writing", _("Writing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    division = models.ForeignKey(
+        Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    kind = models.CharField(_("ledger"), max_length=20)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    filename = models.CharField(_("file name"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CHECKING)
+    background = models.BooleanField(_("in the background"), default=False)
+    rows_total = models.PositiveIntegerField(_("rows in the file"), default=0)
+    rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    created_count = models.PositiveIntegerField(_("to create"), default=0)
+    updated_count = models.PositiveIntegerField(_("to update"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    error_count = models.PositiveIntegerField(_("bad rows"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)  # [[row, column, message], …], the first 1,000
+    message = models.TextField(_("message"), blank=True)  # what refused the file as a whole
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("written"), null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [
+            # A county's import history, newest first: WHERE division_id IN (…) ORDER BY created_at DESC
+            models.Index(fields=["division", "-created_at"], name="villages_importjob_history"),
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("villages:import_job", args=[self.pk])
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.WRITING)

@@ -83,3 +83,12 @@ def publish_tally_requests() -> int:
     delete those answered long ago."""
     prune_done_requests()
     return publish_requests(older_than=datetime.timedelta(seconds=30))
+
+
+# Not idempotent (a write re-run after a lost worker would be refused as not waiting for confirmation), so no acks_late.
+@shared_task(name="villages.import_job", time_limit=30 * 60, soft_time_limit=25 * 60)
+def import_job_task(job_id: int, phase: str) -> None:
+    """Check or write an import job in the background (``villages.imports.services.import_job_run``)."""
+    from .imports.services import import_job_run
+
+    import_job_run(job_id=job_id, phase=phase)

@@ -114,11 +114,14 @@ def test_the_checklist_counts_and_links(client, tree, admin):
     client.force_login(admin)
     page = client.get(reverse("villages:onboard_checklist", kwargs={"code": tree.yc.code})).content.decode()
     steps = re.findall(r'data-step="(\w+)"', page)
-    assert steps == ["divisions", "villages", "cadres", "grids", "households", "users", "campaigns"]
+    assert steps == ["divisions", "villages", "cadres", "grids", "party_members", "households", "users", "campaigns"]
     assert re.search(r'data-step="villages".*?✓.*?>3<', page, re.S)  # 梁庄村, 王庄村, 郭栗庄村
     assert re.search(r'data-step="campaigns".*?✗', page, re.S)
-    assert reverse("villages:import", kwargs={"code": tree.yc.code}) in page
-    assert reverse("grids:board", kwargs={"code": tree.yc.code}) in page
+    # Each step a spreadsheet fills links its upload, its template and the county's import history.
+    for kind in ("divisions", "cadres", "grids", "party_members", "households"):
+        assert reverse("villages:import_upload", kwargs={"code": tree.yc.code, "kind": kind}) in page
+        assert reverse("villages:import_template", kwargs={"code": tree.yc.code, "kind": kind}) in page
+    assert reverse("villages:imports", kwargs={"code": tree.yc.code}) in page
     assert reverse("reviews:campaign_create", kwargs={"code": tree.yc.code}) in page
     assert 'data-testid="next-step"' in page
 

@@ -87,7 +87,6 @@ def checklist(*, county: Division) -> list[dict]:
     counts = Division.objects.filter(code__startswith=prefix).aggregate(
         townships=Count("pk", filter=Q(level=Level.TOWNSHIP)), villages=Count("pk", filter=Q(level=Level.VILLAGE))
     )
-    import_url = reverse("villages:import", kwargs={"code": code})
     rows = [
         step(
             10,
@@ -98,15 +97,24 @@ def checklist(*, county: Division) -> list[dict]:
             _("Start here (system administrator) or manage.py divisions_load"),
         ),
         step(
-            20, "villages", _("Villages and communities"), counts["villages"], import_url, _("Division ledger import")
+            20,
+            "villages",
+            _("Villages and communities"),
+            counts["villages"],
+            None,
+            _("Division ledger import"),
+            county=county,
+            import_kind="divisions",
         ),
         step(
             30,
             "cadres",
             _("Village cadres"),
             Cadre.objects.filter(division__code__startswith=prefix, active=True).count(),
-            import_url,
+            None,
             _("Cadre ledger import"),
+            county=county,
+            import_kind="cadres",
         ),
         step(
             60,
@@ -122,10 +130,14 @@ def checklist(*, county: Division) -> list[dict]:
     return sorted(rows, key=lambda row: row["order"])
 
 
-def step(order: int, key: str, label, count: int, url: str | None, action) -> dict:
+def step(
+    order: int, key: str, label, count: int, url: str | None, action, *, county=None, import_kind: str | None = None
+) -> dict:
     """One row of a county's checklist (the apps' ``checklist_steps`` return these too), placed by ``order``:
-    divisions 10, villages 20, cadres 30, grids 40, households 50, users 60, review campaigns 70."""
-    return {
+    divisions 10, villages 20, cadres 30, grids 40, party members 45, households 50, users 60, review campaigns 70.
+    A step filled by an import (``import_kind``, villages.imports) links its upload (the row's page), its template
+    and the county's import history."""
+    row = {
         "order": order,
         "key": key,
         "label": label,
@@ -133,4 +145,12 @@ def step(order: int, key: str, label, count: int, url: str | None, action) -> di
         "done": bool(count),
         "url": url,
         "action": action,
+        "template_url": None,
+        "history_url": None,
     }
+    if import_kind is not None:
+        kwargs = {"code": county.code, "kind": import_kind}
+        row["url"] = reverse("villages:import_upload", kwargs=kwargs)
+        row["template_url"] = reverse("villages:import_template", kwargs=kwargs)
+        row["history_url"] = reverse("villages:imports", kwargs={"code": county.code})
+    return row
