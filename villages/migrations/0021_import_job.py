@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('villages', '0019_star_award_proposed_blank'),
+        ('villages', '0020_watch_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
