@@ -201,3 +201,4 @@ class PersonalDataAccessAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 from .work import admin as work_admin  # noqa: E402,F401
+from .notifications import admin as notifications_admin  # noqa: E402,F401

@@ -848,3 +848,4 @@ class TallyRequest(models.Model):
 
 
 from .work.models import *  # noqa: E402,F403
+from .notifications.models import *  # noqa: E402,F403

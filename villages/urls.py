@@ -24,4 +24,5 @@ urlpatterns = [
     path("posts/<int:pk>/adjust/", views.post_adjust, name="post_adjust"),
     path("", include("villages.work.urls")),
     path("", include("villages.onboarding.urls")),
+    path("", include("villages.notifications.urls")),
 ]
