@@ -86,7 +86,7 @@ def test_waiting_and_open_items_are_never_told_and_a_new_state_is_told_again(tre
             due=today,
             waiting_on="乡镇工作人员",
             key="w",
-        ),  # fmt: skip
+        ),
         lambda today: TodoItem(
             kind="test.open", title="远期", division="梁庄村", url="/", actor="x", due=today.replace(year=2027), key="o"
         ),
@@ -100,7 +100,7 @@ def test_waiting_and_open_items_are_never_told_and_a_new_state_is_told_again(tre
             due=datetime.date(2026, 12, 29),
             soon_days=3,
             key="c",
-        ),  # fmt: skip
+        ),
     ]
     run()
     kinds = {n.kind for n in Notification.objects.all()}
@@ -232,10 +232,8 @@ def test_the_county_robot_gets_one_digest_in_wecom_shape(tree, eager, django_cap
 def test_dingtalk_shape_and_signature(tree):
     secret = "SEC0123456789abcdef"
     with RobotServer() as robot:
-        webhook = CountyWebhook.objects.create(
-            county=tree.yc, kind=WebhookKind.DINGTALK, url=robot.url.replace("key=test-key", "access_token=t"),
-            secret=secret,
-        )  # fmt: skip
+        url = robot.url.replace("key=test-key", "access_token=t")
+        webhook = CountyWebhook.objects.create(county=tree.yc, kind=WebhookKind.DINGTALK, url=url, secret=secret)
         delivery = services.webhook_send_test(actor=tree.users.county, webhook=webhook)
         assert delivery.status == DeliveryStatus.SENT
     post = robot.posts[0]

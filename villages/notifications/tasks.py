@@ -38,9 +38,7 @@ def remind_county(county_code: str, today: str | None = None) -> dict:
 
 
 # Not acks_late: a post the robot took but the worker did not acknowledge would show twice in the group.
-@shared_task(
-    name="villages.deliver_webhook", bind=True, max_retries=WEBHOOK_RETRIES, time_limit=60, soft_time_limit=50
-)
+@shared_task(name="villages.deliver_webhook", bind=True, max_retries=WEBHOOK_RETRIES, time_limit=60, soft_time_limit=50)
 def deliver_webhook(self, delivery_id: int) -> str:
     """Post a digest to its county's robot; on failure retry with a growing delay, never holding up the run. In
     the embedded set-up (tasks in-process) there is one attempt: the failure stays on the robot's page."""
