@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -301,6 +302,17 @@ SHANZHI_IDEMPOTENCY_HOURS = env.int("SHANZHI_IDEMPOTENCY_HOURS", default=24)
 # The audit trail is read-only in the admin: no "revert" (villages/admin_history.py refuses the post too).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# The platform's own address, for the links in reminders sent by e-mail and to the counties' group robots.
+SHANZHI_BASE_URL = env.str("SHANZHI_BASE_URL", default="http://127.0.0.1:8000")
+# Mail (reminders): EMAIL_URL in django-environ's form (smtp+tls://user:password@smtp.example.gov.cn:587);
+# without it, mail is written to the console (the embedded set-up).
+if "EMAIL_URL" in os.environ:
+    globals().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shanzhi@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
 # API tokens live this long unless the client asks for less.
 SHANZHI_TOKEN_TTL = timedelta(days=env.int("SHANZHI_TOKEN_TTL_DAYS", default=30))
 
@@ -334,6 +346,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# The daily reminders run at this hour and minute, Asia/Shanghai (before the working day starts).
+SHANZHI_REMINDER_HOUR = env.int("SHANZHI_REMINDER_HOUR", default=7)
+SHANZHI_REMINDER_MINUTE = env.int("SHANZHI_REMINDER_MINUTE", default=30)
+# A group robot that failed is tried again after this many seconds, doubling, five times.
+SHANZHI_WEBHOOK_BACKOFF = env.int("SHANZHI_WEBHOOK_BACKOFF", default=60)
 CELERY_BEAT_SCHEDULE = {
     # Recompute requests that could not be published when they were made (Redis was away) go out now.
     "publish-tally-requests": {"task": "villages.publish_tally_requests", "schedule": 60.0},
@@ -348,9 +365,14 @@ CELERY_BEAT_SCHEDULE = {
     "compact-change-log": {"task": "villages.compact_change_log", "schedule": 3600.0},
     # Last month's three-colour record books of every village, published once the month is over (idempotent).
     "publish-record-books": {"task": "reviews.publish_record_books", "schedule": 6 * 3600.0},
+    # Reminders: what falls due on the users' to-do lists, told once each morning (Asia/Shanghai).
+    "remind-due": {
+        "task": "villages.remind_due",
+        "schedule": crontab(hour=SHANZHI_REMINDER_HOUR, minute=SHANZHI_REMINDER_MINUTE),
+    },
 }
 # Task modules below an app's top level, which autodiscovery does not reach.
-CELERY_IMPORTS = ["reviews.followup.tasks"]
+CELERY_IMPORTS = ["reviews.followup.tasks", "villages.notifications.tasks"]
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -26,6 +26,7 @@ COUNTY_FIELDS = {
     "reviews.CommonMeasure.county",
     "reviews.ScorecardTemplate.division",
     "grids.GridRules.county",
+    "villages.CountyWebhook.county",
 }
 
 
@@ -54,6 +55,7 @@ OVERRIDES = {
     "villages.Post": lambda division, n: {"end_date": datetime.date(2026, 6, 30)},  # not the current holder
     "grids.ServiceRequest": lambda division, n: {"due_at": timezone.now() + datetime.timedelta(days=3)},
     "villages.Adjustment": lambda division, n: {"kind": "removal"},
+    "villages.CountyWebhook": lambda division, n: {"url": f"https://robot.example.gov.cn/send?key={n}"},
     # A scope of a user of its own: the matrix's administrator must not gain the scopes it builds.
     "villages.UserScope": lambda division, n: {"role": "village_secretary", "user": UserFactory()},
 }

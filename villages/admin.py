@@ -200,4 +200,5 @@ class PersonalDataAccessAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     readonly_fields = ["at", "user", "model", "object_ids", "context", "path"]
 
 
+from .notifications import admin as notifications_admin  # noqa: E402,F401
 from .work import admin as work_admin  # noqa: E402,F401

@@ -958,6 +958,7 @@ class TallyRequest(models.Model):
         return f"{self.county} {self.period} {self.requested_at:%Y-%m-%d %H:%M}"
 
 
+from .notifications.models import *  # noqa: E402,F403
 from .work.models import *  # noqa: E402,F403
 
 

@@ -83,7 +83,18 @@ def snapshot_stamps(pairs) -> dict[tuple[str, str], tuple[int, datetime.datetime
 # --- data versions: pages that read live tables as well as snapshots are cached under them ---------------------
 
 # Models whose rows are figures about the data, not the data: writing them changes no page's content.
-_NOT_DATA = {"snapshot", "tallyrun", "tallyrequest", "idempotencyrecord", "personaldataaccess"}
+_NOT_DATA = {
+    "snapshot",
+    "tallyrun",
+    "tallyrequest",
+    "idempotencyrecord",
+    "personaldataaccess",
+    # Reminders and their robots are about the data, not data: telling them moves no figure or list.
+    "notification",
+    "notificationsettings",
+    "countywebhook",
+    "webhookdelivery",
+}
 DATA_APPS = {"villages", "reviews", "grids", "petitions"}
 _ALL = "*"  # the version every page depends on: moved by writes whose county is not known
 _TALLIES = "tallies"  # moved by every tally: the version of the pages above a county

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("villages.work.urls")),
     path("", include("villages.onboarding.urls")),
     path("", include("villages.imports.urls")),
+    path("", include("villages.notifications.urls")),
 ]
