@@ -162,7 +162,7 @@ class EmbeddedRunner:
                 self._lock.wait(min(self._due.values()) - now if self._due else None)
 
     def _loop(self) -> None:
-        from .snapshots import tally_county
+        from . import snapshots  # imports this module's callers
 
         while True:
             taken = self._take()
@@ -171,7 +171,7 @@ class EmbeddedRunner:
                 for county, periods in taken:
                     for period in sorted(periods):
                         try:
-                            tally_county(county_code=county, period=period, task_id="embedded")
+                            snapshots.tally_county(county_code=county, period=period, task_id="embedded")
                             self.runs += 1
                         except Exception:  # logged by tally_county; the requests stay pending for the next run
                             logger.warning("embedded recompute of %s %s failed", county, period)
