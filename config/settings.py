@@ -105,6 +105,10 @@ if PRODUCTION and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Covering indexes (INCLUDE) serve PostgreSQL's list pages; the embedded demo database just ignores them.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    # The embedded runner tallies in a thread beside the requests (villages.recompute): a writer waits for the
+    # other's transaction (up to 20 s) instead of failing at once, and takes the write lock when it begins, so two
+    # transactions that read and then write never deadlock on upgrading their locks.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 
 REDIS_URL = env.str("REDIS_URL", default="" if not PRODUCTION else environ.Env.NOTSET)
 
@@ -122,7 +126,15 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Embedded: no Redis, but still one cache for every process (the server, its in-process recompute thread and
+    # any `manage.py tally`), so no process keeps a figure or a tally version that another has replaced.
+    CACHES = {
+        "default": {
+            "BACKEND": "villages.cache.SharedFileCache",
+            "LOCATION": env.str("SHANZHI_CACHE_DIR", default=str(BASE_DIR / ".cache" / "shanzhi")),
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

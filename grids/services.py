@@ -17,7 +17,6 @@ from villages.history import audited_save
 from villages.models import Division
 from villages.people import display_name
 from villages.scopes import is_unrestricted, require_role, roles_for, user_scopes
-from villages.snapshots import recompute_after_change
 
 from .choices import (
     ACTION_ROLES,
@@ -315,7 +314,6 @@ def _step(request, *, actor, action, from_status, from_unit, to_unit, note="", a
     )
     step.full_clean()
     step.save()
-    recompute_after_change(division_code=request.grid.code)
     return step
 
 

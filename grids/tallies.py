@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from villages.metrics import figures, metric, rollup
 
 from .choices import DONE_STATUSES, Rating, StepAction
-from .models import GridRules, Household, RequestStep, ServiceRequest
+from .models import GridRules, Household, RequestStep, ServiceRequest, Visit
 
 
 def _end(period) -> datetime.datetime:
@@ -20,6 +20,7 @@ def _end(period) -> datetime.datetime:
 
 @metric(
     "grids.visit_coverage",
+    reads={Household: "grid", Visit: "household.grid", GridRules: "county"},
     label=_("Visit coverage"),
     definition=_(
         "Households visited in the county's coverage window (by default the last 30 days) before the end of the "
@@ -43,6 +44,7 @@ def visit_coverage(county, period):
 
 @metric(
     "grids.requests_on_time",
+    reads={ServiceRequest: "grid"},
     label=_("Service requests closed on time"),
     definition=_("Service requests closed in the period by their due time ÷ service requests closed in the period."),
 )
@@ -62,6 +64,7 @@ def requests_on_time(county, period):
 
 @metric(
     "grids.request_satisfaction",
+    reads={RequestStep: "request.grid"},
     label=_("Requesters satisfied"),
     definition=_(
         "Service requests rated in the period whose requester was satisfied ÷ requests rated in the period "
@@ -83,6 +86,7 @@ def request_satisfaction(county, period):
 
 @metric(
     "grids.requests_overdue",
+    reads={ServiceRequest: "grid"},
     label=_("Service requests overdue"),
     definition=_("Service requests still open at the end of the period (or now) and past their due time."),
     kind="count",

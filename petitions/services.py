@@ -24,7 +24,6 @@ from villages.excel import refuse_zip_bomb
 from villages.history import audited_save
 from villages.models import Division
 from villages.scopes import has_role, is_unrestricted, refusal, user_scopes
-from villages.snapshots import recompute_after_change
 from villages.validators import EARLIEST_EVENT, event_date, normalize_id_number
 
 from .choices import (
@@ -152,7 +151,6 @@ def _step(petition, action, *, actor, on, from_unit=None, to_unit=None, note="")
     )
     # The note's length and the day's bounds; the links were checked by the step's service (no query for them).
     step.clean_fields(exclude=["petition", "actor", "from_unit", "to_unit"])
-    recompute_after_change(division_code=petition.division.code)
     step.save()
     return step
 

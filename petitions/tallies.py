@@ -261,6 +261,11 @@ def petition_rates(*, division: Division, period: Period, today: datetime.date |
 # -------------------------------------------------------------------------------- the tally framework's metrics
 
 
+# The tables the petition metrics read, each with the path from a row to its division.
+PETITIONS = {Petition: "division"}
+RATES_READ = {Petition: "division", Dispute: "division", DeadlineRules: "division"}
+
+
 def _rate_metric(key: str):
     def compute(county, period):
         window = _window(period)
@@ -311,11 +316,14 @@ _METRIC_DEFINITIONS = {
     ),
 }
 for _key in RATE_KEYS:
-    metric(f"petitions.{_key}", label=LABELS[_key], definition=_METRIC_DEFINITIONS[_key])(_rate_metric(_key))
+    metric(f"petitions.{_key}", label=LABELS[_key], definition=_METRIC_DEFINITIONS[_key], reads=RATES_READ)(
+        _rate_metric(_key)
+    )
 
 
 @metric(
     "petitions.level_skipping",
+    reads=PETITIONS,
     label=gettext_lazy("Level-skipping petitions"),
     definition=gettext_lazy("Level-skipping petitions (越级访) received in the period about the place."),
     kind="count",
@@ -327,6 +335,7 @@ def level_skipping(county, period):
 
 @metric(
     "petitions.group_visits",
+    reads=PETITIONS,
     label=gettext_lazy("Group visits"),
     definition=gettext_lazy("Group visits (集体访) received in the period about the place."),
     kind="count",
@@ -338,6 +347,7 @@ def group_visits(county, period):
 
 @metric(
     "petitions.overdue",
+    reads=PETITIONS,
     label=gettext_lazy("Overdue cases"),
     definition=gettext_lazy(
         "Cases that missed a deadline falling in the period (and already past): not decided within the "
@@ -359,6 +369,7 @@ def overdue(county, period):
 
 @metric(
     "petitions.received",
+    reads=PETITIONS,
     label=gettext_lazy("Petitions received"),
     definition=gettext_lazy(
         "Petitions received in the period about the place; the inputs split them by channel (channel_*) and by "

@@ -11,7 +11,7 @@ from django.db.models import Case, Count, DecimalField, F, IntegerField, OuterRe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from villages.metrics import ALL_PERIODS, CampaignInfo, campaign_source, figures, memo, metric, rollup
+from villages.metrics import ALL_PERIODS, CampaignInfo, Source, campaign_source, figures, memo, metric, rollup
 
 from .choices import GRADE_ORDER, Grade, LevelStatus, Stage
 from .models import Campaign, PostRating, Review, ReviewLevel
@@ -49,8 +49,18 @@ def _campaign(county, period) -> Campaign | None:
     return cache[key]
 
 
+# The tables the review metrics read, each with the path from a row to its division and to its campaign.
+REVIEWS = {
+    Campaign: Source("division", campaign="pk"),
+    Review: Source("village", campaign="campaign_id"),
+    ReviewLevel: Source("review.village", campaign="review.campaign_id"),
+    PostRating: Source("review.village", campaign="review.campaign_id"),
+}
+
+
 @metric(
     "reviews.team_good_or_fair",
+    reads=REVIEWS,
     label=_("Teams rated Good or Fairly good"),
     definition=_(
         "Villages whose team is rated Good or Fairly good (final grade of the latest look-back review begun by "
@@ -71,6 +81,7 @@ def team_good_or_fair(county, period):
 
 @metric(
     "reviews.team_average_or_poor",
+    reads=REVIEWS,
     label=_("Teams rated Average or Poor"),
     definition=_("Villages whose team's final grade in the latest look-back review is Average or Poor."),
     kind="count",
@@ -86,6 +97,7 @@ def team_average_or_poor(county, period):
 
 @metric(
     "reviews.poor_post_ratings",
+    reads=REVIEWS,
     label=_("Post holders rated Poor"),
     definition=_("Post holders rated Poor in the latest look-back review begun by the end of the period."),
     kind="count",
@@ -169,6 +181,7 @@ for _stage, _stage_label in GRADE_STAGES.items():
             label=format_lazy("{}: {}", _stage_label, GRADE_LABELS[_grade]),
             definition=format_lazy(_definition, level=_stage_label, grade=GRADE_LABELS[_grade]),
             periods=ALL_PERIODS,
+            reads=REVIEWS,
         )(_grade_metric(_stage, _grade))
 
 
@@ -197,6 +210,7 @@ def with_level_grades(reviews):
 
 @metric(
     "reviews.self_above_township",
+    reads=REVIEWS,
     label=_("Self-assessment above the township's grade"),
     definition=_(
         "Villages whose self-diagnosis grade is better than the township's grade ÷ villages with both levels "

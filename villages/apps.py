@@ -23,6 +23,7 @@ class VillagesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete, post_init, post_save
 
+        from . import recompute
         from .scopes import scopes_changed
         from .sessions import password_saved, remember_password, session_deleted, stamp_session
         from .stats import note_change
@@ -30,6 +31,8 @@ class VillagesConfig(AppConfig):
         # Pages that read live tables cache under the live version (villages.stats): every write moves it.
         post_save.connect(note_change, dispatch_uid="villages.live_version.save")
         post_delete.connect(note_change, dispatch_uid="villages.live_version.delete")
+        # A write to a model some metric reads asks for its county's recompute (villages.recompute).
+        recompute.connect()
         # Users' scopes are cached between requests (villages.scopes): a change to one, or to its division, drops them.
         for model in ("UserScope", "Division"):
             post_save.connect(scopes_changed, sender=f"villages.{model}", dispatch_uid=f"villages.scopes.save.{model}")

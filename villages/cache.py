@@ -1,4 +1,5 @@
-"""A Redis cache that degrades to a miss when Redis is away.
+"""The caches: on the full stack a Redis cache that degrades to a miss when Redis is away; in the embedded set-up
+a file cache every process shares (``SharedFileCache``).
 
 The cache only ever holds what can be recomputed (statistics by snapshot version, a user's scopes), so while
 Redis is down pages and saves carry on with a little more database work instead of failing. Short socket
@@ -6,9 +7,13 @@ timeouts keep a request from waiting long on a dead server. Login counters must 
 away: villages.throttle reads them ``strictly`` and counts in the process instead.
 """
 
+import contextlib
+import fcntl
 import logging
+import os
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
@@ -82,3 +87,54 @@ class TolerantRedisCache(RedisCache):
 
     def clear(self):
         return self._safely(False, super().clear)
+
+
+class SharedFileCache(FileBasedCache):
+    """The embedded set-up's cache: files in one directory, shared by every process on the machine.
+
+    A per-process cache (``LocMemCache``) cannot serve a platform where figures are computed by one process and
+    read by another: ``manage.py tally`` (or any other command) published the new snapshot version into its own
+    memory, and the server kept the "never tallied" it had cached for 24 hours. Here every process reads and writes
+    the same entries, so a version a tally publishes is what the next page reads, whichever process drew it.
+
+    ``add`` and ``incr`` (the data versions) hold an exclusive lock on a lock file, so two processes moving one
+    version never both write the same number. The directory is culled of expired entries (then of random ones)
+    only every ``CULL_EVERY`` writes, not on each, since listing it costs more than a write.
+    """
+
+    CULL_EVERY = 500
+
+    def __init__(self, dir, params):
+        super().__init__(dir, params)
+        self._writes = 0
+        self._lock_path = os.path.join(self._dir, "locks")
+
+    @contextlib.contextmanager
+    def _locked(self):
+        self._createdir()
+        with open(self._lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        with self._locked():
+            return super().add(key, value, timeout, version)
+
+    def incr(self, key, delta=1, version=None):
+        with self._locked():
+            return super().incr(key, delta, version)
+
+    def _cull(self):
+        self._writes += 1
+        if self._writes % self.CULL_EVERY:
+            return
+        for fname in self._list_cache_files():
+            try:
+                with open(fname, "rb") as f:
+                    self._is_expired(f)  # deletes the file when it has expired
+            except FileNotFoundError:
+                continue
+        super()._cull()

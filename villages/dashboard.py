@@ -22,7 +22,15 @@ from .hooks import app_hooks
 from .metrics import Period, campaigns, registry
 from .models import Division, Snapshot
 from .scopes import division_chain_key, get_division_or_404, is_unrestricted, scopes_cache_key, user_scopes
-from .stats import cached_under, county_code_of, data_versions, snapshot_version, version_keys, versions_of
+from .stats import (
+    cached_under,
+    county_code_of,
+    data_versions,
+    snapshot_stamps,
+    snapshot_version,
+    version_keys,
+    versions_of,
+)
 from .watch import watch_list
 
 DASHBOARD_TTL = 24 * 3600
@@ -169,8 +177,28 @@ def _dashboard(division: Division, parsed: Period) -> dict:
         "headline": headline,
         "children": table,
         "tallied": bool(now),
+        "computed_at": computed_at(division, parsed.key),
         "villages": getattr(now.get((division.code, "villages.village_count")), "numerator", None),
     }
+
+
+def computed_at(division: Division, period: str):
+    """When the figures a county's (or a township's, a village's) page shows for the period were computed: the
+    finish of the county's latest tally of it (统计于 …), None if never; above a county, None. One cache read."""
+    if division.level not in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE):
+        return None
+    pair = (county_code_of(division.code), period)
+    stamp = snapshot_stamps([pair])[pair]
+    return stamp[1] if stamp else None
+
+
+def missing_steps(division: Division) -> list[dict]:
+    """What the division's county still lacks (the checklist's steps with nothing loaded), each with the import or
+    form that fills it: what an empty dashboard or portrait says instead of empty figures."""
+    from .onboarding.selectors import checklist  # the onboarding pages read the dashboard's helpers
+
+    county = Division.objects.filter(code=county_code_of(division.code), level=Level.COUNTY).first()
+    return [row for row in checklist(county=county) if not row["done"]] if county else []
 
 
 def viewer_key(user, code: str) -> str:
@@ -318,7 +346,7 @@ def figures_over_time(*, division: Division, years: int = 3) -> dict:
             )  # fmt: skip
         if any(c["display"] != "—" for c in cells):
             table.append({"label": str(spec.label), "definition": str(spec.definition), "cells": cells})
-    return {"periods": periods, "rows": table}
+    return {"periods": periods, "rows": table, "computed_at": computed_at(division, periods[-1])}
 
 
 # ----------------------------------------------------------------------------- helpers for the apps' panels

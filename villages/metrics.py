@@ -22,6 +22,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -50,6 +51,15 @@ CALENDAR = frozenset({"year", "quarter", "month"})
 ALL_PERIODS = CALENDAR | {"campaign"}
 
 
+class Source(NamedTuple):
+    """Where a row of a model a metric reads belongs: the attribute path from the row to its division (or to
+    anything whose ``code`` starts with the division's: a grid), "" for a division itself; and, for the review
+    metrics, the path to the row's campaign id (a change to a campaign's data asks for the periods that read it)."""
+
+    division: str
+    campaign: str = ""
+
+
 @dataclass(frozen=True)
 class Metric:
     key: str
@@ -58,6 +68,9 @@ class Metric:
     kind: str  # "rate" (numerator ÷ denominator) or "count" (numerator only)
     compute: Callable
     periods: frozenset = CALENDAR
+    # The models whose rows the metric reads, each with the path to its division: a write to any of them asks for
+    # the county's recompute (villages.recompute).
+    reads: tuple = ()
 
 
 _REGISTRY: dict[str, Metric] = {}
@@ -82,14 +95,41 @@ def memo() -> dict:
     return current if current is not None else {}
 
 
-def metric(key: str, *, label, definition, kind: str = "rate", periods=CALENDAR):
+def metric(key: str, *, label, definition, reads: dict, kind: str = "rate", periods=CALENDAR):
+    """Register a metric. ``reads``: every model whose rows it reads → its ``Source`` (or the path to the
+    division alone), so that a write to any of them asks for the county's recompute."""
+    declared = tuple((model, path if isinstance(path, Source) else Source(path)) for model, path in reads.items())
+    if not declared:
+        raise ValueError(f"The metric {key} must declare the models it reads.")
+
     def register(func):
         _REGISTRY[key] = Metric(
-            key=key, label=label, definition=definition, kind=kind, compute=func, periods=frozenset(periods)
+            key=key,
+            label=label,
+            definition=definition,
+            kind=kind,
+            compute=func,
+            periods=frozenset(periods),
+            reads=declared,
         )
         return func
 
     return register
+
+
+_READ_MODELS: dict | None = None
+
+
+def read_models() -> dict:
+    """Every model a registered metric reads → where its rows belong (the first declaration of the model)."""
+    global _READ_MODELS
+    if _READ_MODELS is None:
+        found: dict = {}
+        for spec in registry().values():
+            for model, source in spec.reads:
+                found.setdefault(model, source)
+        _READ_MODELS = found
+    return _READ_MODELS
 
 
 @dataclass(frozen=True)

@@ -693,7 +693,8 @@ class StarProposal(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     star_type = models.ForeignKey(StarType, verbose_name=_("star"), on_delete=models.PROTECT, related_name="+")
-    earned = models.BooleanField(_("earned"))
+    # None: no verdict, the figures its conditions read hold no data (villages.stars._no_data).
+    earned = models.BooleanField(_("earned"), null=True)
     reasons = models.JSONField(_("reasons"), default=list)
     summary = models.TextField(_("summary"))
     rule_version = models.CharField(_("rule version"), max_length=20)

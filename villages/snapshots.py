@@ -23,7 +23,7 @@ from .bulk import insert_instances, replace_rows
 from .choices import Level
 from .metrics import RULE_VERSION, Figure, Period, campaigns, registry, run_memo
 from .models import Division, Snapshot, SnapshotChange, TallyRequest, TallyRun
-from .stats import data_changed, publish_version
+from .stats import data_version_moves, publish_version
 
 logger = logging.getLogger(__name__)
 
@@ -318,11 +318,18 @@ def recompute_after_change(*, division_code: str, campaign_id: int | None = None
     ended: its own and the calendar periods tallied while it was the county's latest (beat no longer tallies a
     campaign settled for 90 days, so without this its figures would freeze while its levels still change).
 
-    Many changes in a minute give one run per period: the first commit queues a run ``SHANZHI_RECOMPUTE_DELAY``
-    seconds ahead and the later requests ride on it. In the embedded set-up (no broker, eager Celery) nothing is
-    published: the rows wait for ``manage.py tally``, which answers them, so a save never waits for a tally.
+    Once per transaction and county: a later call in the same transaction adds only the periods not asked yet
+    (an import of a thousand rows asks once). Many changes in a minute give one run per period: the first commit
+    queues a run ``SHANZHI_RECOMPUTE_DELAY`` seconds ahead and the later requests ride on it. In the embedded
+    set-up (no broker, eager Celery) the commit hands the county to the process's own runner
+    (``villages.recompute.runner``), which tallies it a moment later in a thread of its own: a save never waits
+    for a tally, and the figures follow the data without a worker.
     """
     county_code = division_code[:6].ljust(12, "0")
+    asked = _asked_in_transaction(county_code)
+    if asked.periods and campaign_id in asked.campaigns:  # this transaction asked already: nothing to read
+        return []
+    asked.campaigns.add(campaign_id)
     targets = recompute_targets(county_code)
     if targets is None:
         return []
@@ -332,7 +339,11 @@ def recompute_after_change(*, division_code: str, campaign_id: int | None = None
             targets = recompute_targets(county_code, fresh=True) or targets
         reading = targets.campaigns.get(campaign_id, (f"C{campaign_id}",))
         periods = tuple(dict.fromkeys((*targets.periods, *reading)))
-    data_changed(county_code)
+    periods = tuple(p for p in periods if p not in asked.periods)
+    if not periods:
+        return []
+    asked.periods.update(periods)
+    data_version_moves(county_code)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         queued = {}
     else:
@@ -343,10 +354,47 @@ def recompute_after_change(*, division_code: str, campaign_id: int | None = None
     requests = TallyRequest.objects.bulk_create(
         [TallyRequest(county_id=targets.county_id, period=p, published_at=queued.get(p)) for p in periods]
     )
-    ids = [r.pk for r in requests if r.published_at is None]
-    if ids and not settings.CELERY_TASK_ALWAYS_EAGER:
-        transaction.on_commit(lambda: publish_requests(ids=ids, coalesce=True))
+    asked.ids += [r.pk for r in requests if r.published_at is None]
+    if not connection.in_atomic_block:  # autocommit: the requests are committed already
+        asked()
     return requests
+
+
+class _Asked:
+    """What one transaction asked for one county (its periods, and the requests to publish): run after the commit,
+    it publishes them at once (the full stack) or hands the county to the embedded runner."""
+
+    def __init__(self, county_code: str):
+        self.county_code = county_code
+        self.periods: set[str] = set()
+        self.ids: list[int] = []
+        self.campaigns: set[int | None] = set()
+        self.done = False
+
+    def __call__(self):
+        self.done = True
+        if not self.periods:
+            return
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            from .recompute import runner
+
+            runner.schedule(self.county_code, self.periods)
+        elif self.ids:
+            publish_requests(ids=self.ids, coalesce=True)
+
+
+def _asked_in_transaction(county_code: str) -> _Asked:
+    """The county's ``_Asked`` of the current transaction (registered to run after its commit), a new one if this
+    is the transaction's first request for the county; outside a transaction, a new one run at once after the
+    request's insert commits."""
+    if connection.in_atomic_block:
+        for _savepoints, func, _robust in connection.run_on_commit:
+            if isinstance(func, _Asked) and func.county_code == county_code and not func.done:
+                return func
+    asked = _Asked(county_code)
+    if connection.in_atomic_block:
+        transaction.on_commit(asked)
+    return asked
 
 
 def _mark_ttl() -> int:

@@ -109,6 +109,18 @@ def _evaluate(rule: _Rule, snapshot) -> dict:
     }  # fmt: skip
 
 
+def _no_data(rules: list[_Rule], reasons: list[dict]) -> bool:
+    """A star has no verdict (no data, never won) when the figures its conditions read hold nothing to judge: every
+    rate it reads has a zero denominator (a county with no petitions at all reads 0/0 for every petition rate,
+    and its zero counts of level-skipping visits prove nothing), or none of its conditions has a figure."""
+    if not reasons:
+        return False
+    rates = [reason for rule, reason in zip(rules, reasons, strict=True) if rule.measure == Measure.RATE]
+    if rates:
+        return all(reason["value"] is None for reason in rates)
+    return all(reason["value"] is None for reason in reasons)
+
+
 def _negate(comparison: str) -> str:
     return {"gte": "<", "gt": "≤", "lte": ">", "lt": "≥", "eq": "≠"}[comparison]
 
@@ -150,14 +162,21 @@ def propose(*, county: Division, year: int, rows: list, run: TallyRun) -> list[P
         verdicts = {}
         for star in kinds:
             reasons = [_evaluate(r, figures.get((code, r.metric))) for r in rules[star.pk]]
-            verdicts[star.pk] = (bool(reasons) and all(r["met"] for r in reasons), reasons)
+            if _no_data(rules[star.pk], reasons):
+                verdicts[star.pk] = (None, reasons)
+            else:
+                verdicts[star.pk] = (bool(reasons) and all(r["met"] for r in reasons), reasons)
         others_all_earned = all(verdicts[t.pk][0] for t in kinds if not t.capstone)
         for star in kinds:
             earned, reasons = verdicts[star.pk]
             if star.capstone and earned and not others_all_earned:
                 earned = False
                 reasons = [*reasons, {"met": False, "text": "其余各星未全部获得", "label": ""}]
-            if earned:
+            if earned is None:
+                summary = f"{star.name}: 无数据，不作评定 — " + "; ".join(
+                    r["text"] for r in reasons if r["value"] is None
+                )
+            elif earned:
                 summary = f"{star.name}: 拟获得 — " + "; ".join(r["text"] for r in reasons)
             elif not reasons:
                 summary = f"{star.name}: 未获得 — 尚未设置评定条件"

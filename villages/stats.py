@@ -165,10 +165,22 @@ def _county_of(instance, depth: int = 2) -> str | None:
     return None
 
 
-def data_changed(county_code: str | None) -> None:
-    """The caller's transaction writes data of this county (None: of no one county, or of many): its data
-    version moves when the transaction commits; once per transaction and county; nothing if it rolls back.
-    Model saves and deletes call this themselves (``note_change``); bulk writes, ``update()`` and imports call it."""
+def data_changed(county_code: str | None, *, models=None) -> None:
+    """The caller's transaction writes data of this county (None: of no one county, or of many) without model
+    signals (bulk writes, ``update()``, imports): its data version moves when the transaction commits, and the
+    county's figures are asked for again (``villages.recompute.figures_changed``: once per transaction and
+    county; only if one of ``models`` is read by a metric, when the caller names them). Nothing if it rolls back.
+    Model saves and deletes need no call: the signals do both (``note_change``, ``figures_touched``)."""
+    data_version_moves(county_code)
+    if county_code and county_code[4:6] != "00":
+        from .recompute import figures_changed  # the figures engine reads this module
+
+        figures_changed(county_code=county_code, models=models)
+
+
+def data_version_moves(county_code: str | None) -> None:
+    """The county's data version moves when the caller's transaction commits (once per transaction and county;
+    nothing if it rolls back)."""
     # A code above a county (a city's or the province's: ``xxxx00…``) belongs to no one county.
     county = county_code[:6].ljust(12, "0") if county_code and county_code[4:6] != "00" else None
     if connection.in_atomic_block and any(
@@ -186,7 +198,7 @@ def note_change(sender, instance, **kwargs) -> None:
     meta = sender._meta
     if meta.app_label not in DATA_APPS or meta.model_name in _NOT_DATA or meta.model_name.startswith("historical"):
         return
-    data_changed(_county_of(instance))
+    data_version_moves(_county_of(instance))
 
 
 def iso(moment: datetime.datetime | None) -> str | None:

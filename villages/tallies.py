@@ -10,6 +10,7 @@ from .models import Cadre, Division, Post
 
 @metric(
     "villages.cadres_in_office",
+    reads={Cadre: "division", Post: "division"},
     label=_("Cadres in office"),
     definition=_("Village cadres holding at least one current post at the end of the period."),
     kind="count",
@@ -24,6 +25,7 @@ def cadres_in_office(county, period):
 
 @metric(
     "villages.one_shoulder",
+    reads={Post: "division", Division: ""},
     label=_("Secretary also chair (一肩挑)"),
     definition=_(
         "Villages whose party secretary also chairs the villagers' (residents') committee ÷ villages and "
@@ -52,6 +54,7 @@ def one_shoulder(county, period):
 
 @metric(
     "villages.village_count",
+    reads={Division: ""},
     label=_("Villages and communities"),
     definition=_("Village-level divisions in existence at the end of the period."),
     kind="count",
@@ -64,6 +67,7 @@ def village_count(county, period):
 
 @metric(
     "villages.households",
+    reads={Division: ""},
     label=_("Registered households"),
     definition=_("Households registered in the villages and communities (the divisions' own figure)."),
     kind="count",

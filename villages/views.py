@@ -26,6 +26,7 @@ from .dashboard import (
     dashboard,
     division_for_page,
     figures_over_time,
+    missing_steps,
     panels_key,
     release,
     request_versions,
@@ -137,6 +138,7 @@ def division_detail(request, code):
             cadres=cadres,
             adjustments=with_adjustment_bases(selectors.adjustment_list(user=request.user, division=division)[:50]),
             year=year,
+            missing=SimpleLazyObject(lambda: missing_steps(division)),
             **portrait_parts(division=division, year=year, request=request),
         )
         return render(request, "villages/village_detail.html", context)
@@ -180,6 +182,7 @@ def division_detail(request, code):
         can_import=has_role(request.user, division.code, {Role.COUNTY_OFFICIAL}),
         can_manage_users=can_manage_users(request.user, division.code),
         board=SimpleLazyObject(lambda: dashboard(division=division, period=period)),
+        missing=SimpleLazyObject(lambda: missing_steps(division)),
         body_key=body_key,
         board_ttl=DASHBOARD_TTL,
         period=period,

@@ -8,16 +8,21 @@ Found through ``reviews/tallies.py``, which imports this module (the registry di
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
-from villages.metrics import figures, metric, rollup
+from villages.metrics import Source, figures, metric, rollup
 
 from .choices import MeasureStatus, ProblemKind
-from .models import Measure, ProblemVillage
+from .models import Measure, Problem, ProblemVillage
 
 DONE = [MeasureStatus.DONE, MeasureStatus.CLOSED]
+
+# The tables the follow-up metrics read, each with the path from a row to its division (and its campaign).
+MEASURES = {Measure: Source("plan.village", campaign="plan.campaign_id")}
+PROBLEMS = {ProblemVillage: "village", Problem: "county"}
 
 
 @metric(
     "reviews.rectification_on_time",
+    reads=MEASURES,
     label=_("Rectification measures completed on time"),
     definition=_(
         "Measures completed by their deadline ÷ measures whose deadline falls in the period (completed or not)."
@@ -37,6 +42,7 @@ def rectification_on_time(county, period):
 
 @metric(
     "reviews.rectification_overdue",
+    reads=MEASURES,
     label=_("Rectification measures overdue"),
     definition=_("Measures past their deadline at the period's end (or today) and not completed by then."),
     kind="count",
@@ -53,6 +59,7 @@ def rectification_overdue(county, period):
 
 @metric(
     "reviews.problems_common",
+    reads=PROBLEMS,
     label=_("Common problems"),
     definition=_("Problems common to many villages (共性) touching the division, each counted once."),
     kind="count",
@@ -64,6 +71,7 @@ def problems_common(county, period):
 
 @metric(
     "reviews.problems_particular",
+    reads=PROBLEMS,
     label=_("Particular problems"),
     definition=_("Problems particular to one village (个性) in the division."),
     kind="count",

@@ -34,6 +34,7 @@ SEE_COUNTY = {"admin", "county", "petition", "api"}
 # name → (object in the URL, method, status for a manager in scope)
 ONBOARD_VIEWS = {
     "villages:onboard_checklist": ("county", "get", 200),
+    "villages:onboard_recompute": ("county", "post", 302),
     "villages:onboard_users": ("code", "get", 200),
     "villages:onboard_user_create": ("code", "get", 200),
     "villages:onboard_user": ("user", "get", 200),

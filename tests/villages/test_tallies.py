@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from villages import metrics
+from villages import metrics, recompute, snapshots
 from villages.metrics import Figure, Period
 from villages.models import Cadre, Post, Snapshot, TallyRequest, TallyRun
 from villages.snapshots import (
@@ -111,6 +111,7 @@ def test_month_period_counts_what_held_at_its_end(tree):
 
 
 def test_recompute_is_published_only_on_commit(tree, django_capture_on_commit_callbacks):
+    before = TallyRequest.objects.count()  # the fixture's own writes asked for their county (villages.recompute)
     with django_capture_on_commit_callbacks() as callbacks:
         try:
             with transaction.atomic():
@@ -119,11 +120,12 @@ def test_recompute_is_published_only_on_commit(tree, django_capture_on_commit_ca
         except RuntimeError:
             pass
     assert callbacks == []
-    assert not TallyRequest.objects.exists()
+    assert TallyRequest.objects.count() == before
     with django_capture_on_commit_callbacks() as callbacks:
-        request_recompute(county_code="411103000000", period="2026")
+        request = request_recompute(county_code="411103000000", period="2026")
     assert len(callbacks) == 1
-    assert TallyRequest.objects.get().done_at is None
+    assert TallyRequest.objects.count() == before + 1
+    assert TallyRequest.objects.get(pk=request.pk).done_at is None
 
 
 def test_a_tally_answers_the_requests_made_before_it(tree):
@@ -142,6 +144,7 @@ def test_requests_answered_over_a_week_ago_are_pruned_in_batches(tree):
         TallyRequest(county=tree.yc, period="2026", requested_at=now - datetime.timedelta(days=9)),  # never answered
         TallyRequest(county=tree.yc, period="2026", done_at=now - datetime.timedelta(days=6)),  # answered lately
     ]
+    TallyRequest.objects.all().delete()  # the fixture's writes asked for their county too
     TallyRequest.objects.bulk_create(rows)
     assert prune_done_requests(batch=2) == 2
     assert prune_done_requests(batch=2) == 1
@@ -199,6 +202,8 @@ def test_many_changes_in_a_minute_give_one_run_per_period(tree, django_capture_o
                 found.append(headers["argsrepr"])
         return found
 
+    forget_asked()
+    TallyRequest.objects.filter(county=tree.wj).delete()  # the fixture's, never published (never committed)
     before = ours()
     publishes = []
     for turn in range(5):
@@ -206,7 +211,7 @@ def test_many_changes_in_a_minute_give_one_run_per_period(tree, django_capture_o
             cache.delete(queued_runs_key("340827000000"))  # the marks are lost: the database still knows of the runs
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             recompute_after_change(division_code="340827100201")  # 江边村, in 望江县
-        publishes.append(sum(1 for c in callbacks if not getattr(c, "bumps", None)))
+        publishes.append(sum(1 for c in callbacks if isinstance(c, snapshots._Asked) and c.ids))
     # The first change publishes after its commit; the next ones know the runs are queued and ride on them in
     # their own insert; after the marks were lost, one change asks the database again.
     assert publishes == [1, 0, 0, 1, 0]
@@ -223,13 +228,28 @@ def test_many_changes_in_a_minute_give_one_run_per_period(tree, django_capture_o
     assert not TallyRequest.objects.filter(county=tree.wj, done_at__isnull=True).exists()
 
 
-def test_a_change_in_the_embedded_set_up_waits_for_manage_py_tally(tree, settings, django_capture_on_commit_callbacks):
+def forget_asked():
+    """The test's whole body is one transaction: forget what the fixture's writes asked for (after a real commit
+    nothing of it is left), so that the test's own change asks again."""
+    connection.run_on_commit = [c for c in connection.run_on_commit if not isinstance(c[1], snapshots._Asked)]
+
+
+def test_a_change_in_the_embedded_set_up_goes_to_the_runner_after_commit(
+    tree, settings, django_capture_on_commit_callbacks, monkeypatch
+):
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    scheduled = []
+    monkeypatch.setattr(recompute.runner, "schedule", lambda county, periods, **kw: scheduled.append((county, periods)))
+    forget_asked()
     with django_capture_on_commit_callbacks() as callbacks:
         requests = recompute_after_change(division_code="411103103201")
-    assert callbacks == []  # nothing published: a save never waits for a tally
+        assert recompute_after_change(division_code="411103103202") == []  # once per transaction and county
+    assert scheduled == []  # nothing before the commit, and never in the request itself
     assert Period.current_year().key in {r.period for r in requests}
     assert all(r.done_at is None for r in requests)
+    for callback in callbacks:
+        callback()
+    assert scheduled == [("411103000000", {r.period for r in requests})]
 
 
 # --- only what changed is written ------------------------------------------------------------------------------

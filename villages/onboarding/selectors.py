@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import Level
 from ..hooks import app_hooks
-from ..models import Cadre, Division, UserScope
+from ..models import Cadre, Division, TallyRequest, TallyRun, UserScope
 from ..scopes import can_manage_users, is_unrestricted, managed_prefixes
 
 User = get_user_model()
@@ -154,3 +154,16 @@ def step(
         row["template_url"] = reverse("villages:import_template", kwargs=kwargs)
         row["history_url"] = reverse("villages:imports", kwargs={"code": county.code})
     return row
+
+
+def figures_status(*, county: Division) -> dict:
+    """When the county's figures were last computed (统计于 …) and how many recompute requests still wait: two
+    queries."""
+    last = (
+        TallyRun.objects.filter(county=county, status=TallyRun.Status.SUCCEEDED)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    waiting = TallyRequest.objects.filter(county=county, done_at__isnull=True).count()
+    return {"computed_at": last, "waiting": waiting}

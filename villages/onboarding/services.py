@@ -12,8 +12,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from .. import reference
 from ..choices import LEVEL_ORDER, Level, Role
-from ..models import Division, UserScope
-from ..scopes import forget_cached_scopes, is_unrestricted
+from ..models import Division, TallyRequest, UserScope
+from ..scopes import forget_cached_scopes, is_unrestricted, require_role
 from ..stats import data_changed
 from .selectors import can_manage_users, managed_users
 
@@ -198,3 +198,26 @@ def user_set_password(*, actor, user, password: str):
     user.set_password(password)
     user.save(update_fields=["password"])
     return user
+
+
+@transaction.atomic
+def county_recompute(*, actor, county: Division) -> list[str]:
+    """The county's administrator asks for its figures now (the checklist's "recompute now"): every period beat
+    keeps fresh and those changes asked for, tallied at once after the commit — by the process's own runner in
+    the embedded set-up, by the workers on the full stack (no coalescing delay). Returns the periods."""
+    from ..recompute import embedded, runner
+    from ..snapshots import publish_requests
+    from ..tasks import current_periods
+
+    require_role(actor, county.code, {Role.COUNTY_OFFICIAL})
+    if county.level != Level.COUNTY:
+        raise ValidationError(_("Only a county's figures are recomputed."))
+    waiting = TallyRequest.objects.filter(county=county, done_at__isnull=True).values_list("period", flat=True)
+    periods = list(dict.fromkeys([*current_periods(county_code=county.code), *sorted(set(waiting))]))
+    requests = TallyRequest.objects.bulk_create([TallyRequest(county=county, period=p) for p in periods])
+    ids = [r.pk for r in requests]
+    if embedded():
+        transaction.on_commit(lambda: runner.schedule(county.code, periods, delay=0))
+    else:
+        transaction.on_commit(lambda: publish_requests(ids=ids))
+    return periods

@@ -8,6 +8,7 @@ from . import views
 urlpatterns = [
     path("start/", views.start, name="onboard_start"),
     path("divisions/<str:code>/checklist/", views.checklist, name="onboard_checklist"),
+    path("divisions/<str:code>/recompute/", views.recompute, name="onboard_recompute"),
     path("divisions/<str:code>/users/", views.user_list, name="onboard_users"),
     path("divisions/<str:code>/users/new/", views.user_create, name="onboard_user_create"),
     path("users/<int:pk>/", views.user_detail, name="onboard_user"),

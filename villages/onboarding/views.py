@@ -92,8 +92,31 @@ def checklist(request, code):
             "rows": rows,
             "next_step": next((row for row in rows if not row["done"]), None),
             "can_manage_users": selectors.can_manage_users(request.user, county.code),
+            "figures": selectors.figures_status(county=county),
         },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def recompute(request, code):
+    """Recompute now (立即重新统计): the county's figures, tallied at once after this request (never in it)."""
+    county = get_visible_or_404(Division.objects, request.user, code=code, level=Level.COUNTY)
+    try:
+        periods = services.county_recompute(actor=request.user, county=county)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _(
+                "The figures of %(name)s are being recomputed (%(periods)s). They are ready in a few seconds to a "
+                "minute: reload the dashboard then."
+            )
+            % {"name": county.name, "periods": ", ".join(periods)},
+        )
+    return redirect("villages:onboard_checklist", code=county.code)
 
 
 def _managed_division(request, code) -> Division:

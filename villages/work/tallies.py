@@ -55,6 +55,7 @@ def _figures(grouped: dict[str, dict], numerator: str, denominator: str | None =
 
 @metric(
     "villages.collective_income",
+    reads={CollectiveIncome: "division"},
     label=_("Collective income"),
     definition=_("The village collective's income of the period's year from every source, in yuan."),
     kind="count",
@@ -77,6 +78,7 @@ def collective_income(county, period):
 
 @metric(
     "villages.collective_income_growth",
+    reads={CollectiveIncome: "division"},
     label=_("Collective income against last year"),
     definition=_("The collective income of the period's year ÷ that of the year before (1 or more: it grew)."),
 )
@@ -95,6 +97,7 @@ def collective_income_growth(county, period):
 
 @metric(
     "villages.meetings_held",
+    reads={VillagerMeeting: "division"},
     label=_("Meetings with villagers held"),
     definition=_("Meetings with villagers (屋场会, 有事好商量, 书记下午茶 …) held in the period."),
     kind="count",
@@ -106,6 +109,7 @@ def meetings_held(county, period):
 
 @metric(
     "villages.meeting_satisfaction",
+    reads={VillagerMeeting: "division"},
     label=_("Villagers' satisfaction"),
     definition=_(
         "Villagers satisfied or basically satisfied with how cadres handled what they took on ÷ villagers who "
@@ -129,6 +133,7 @@ def meeting_satisfaction(county, period):
 
 @metric(
     "villages.inspections_passed",
+    reads={EnvironmentInspection: "division"},
     label=_("Environment inspections passed"),
     definition=_("Living-environment inspections passed ÷ inspections, in the period."),
 )
@@ -146,6 +151,7 @@ def inspections_passed(county, period):
 
 @metric(
     "villages.volunteer_activities",
+    reads={VolunteerActivity: "division"},
     label=_("Volunteer activities"),
     definition=_("Volunteer service activities held in the period."),
     kind="count",
