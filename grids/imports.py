@@ -214,7 +214,7 @@ class GridImporter(Importer):
             done += len(chunk)
             progress(done)
         bulk_create_with_history(workers, GridAssignment, default_user=actor)
-        data_changed(None)
+        data_changed(ctx.division.code)
         return done
 
 
@@ -300,7 +300,7 @@ class PartyMemberImporter(Importer):
             bulk_update_with_history([member(v, pk) for pk, v, _o in chunk], PartyMember, fields, default_user=actor)
             done += len(chunk)
             progress(done)
-        data_changed(None)
+        data_changed(ctx.division.code)
         return done
 
 

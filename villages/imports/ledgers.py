@@ -354,5 +354,5 @@ class CadreImporter(Importer):
             progress(done)
         for chunk in batches(new_posts, 2000):
             bulk_create_with_history(chunk, Post, default_user=actor)
-        data_changed(None)
+        data_changed(ctx.division.code)
         return done
