@@ -4,7 +4,7 @@ from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -125,6 +125,13 @@ class MetricStatsView(StatsView):
 
     @extend_schema(
         parameters=[
+            OpenApiParameter(
+                "key",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=sorted(registry()),
+                description="the statistic's key (GET /api/v1/stats/)",
+            ),
             DIVISION,
             param(
                 "period",
