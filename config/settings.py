@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets of different apps share field names (status, kind, channel, level): name each one.
     "ENUM_NAME_OVERRIDES": {
+        "DivisionLevelEnum": "villages.choices.Level",
         "GridKindEnum": "grids.choices.GridKind",
         "ServiceRequestStatusEnum": "grids.choices.RequestStatus",
         "ServiceRequestChannelEnum": "grids.choices.Channel",

@@ -28,6 +28,7 @@ from .benchkit import (
     run_child,
     spread,
     timed_pair,
+    worker_peaks_mb,
 )
 from .choices import Committee, DivisionKind, Level, PostTitle, Role
 from .models import Cadre, Division, Post, Snapshot, UserScope
@@ -276,6 +277,129 @@ def measure_stats_api(run: Run) -> list[Result]:
     return [Result("stats_api_vs_bare", round(ratio, 2), ">= 0.5", holds(ratio, ">=", 0.5), detail)]
 
 
+SERIES_METRICS = 3
+SERIES_ACCOUNT = "bench_api_province"
+
+
+def _series_setup(run: Run) -> tuple[list[str], str, str]:
+    """Three statistics tallied per month, every county tallied for each month of the data's year (once: the bench
+    database keeps them), and an API client scoped to the province."""
+    from .metrics import registry
+    from .snapshots import tally_county
+
+    metrics = [key for key, spec in registry().items() if "month" in spec.periods][:SERIES_METRICS]
+    months = [f"{DATA_YEAR}-{m:02d}" for m in range(1, 13)]
+    done = set(Snapshot.objects.filter(period__in=months).values_list("division_code", "period").distinct())
+    missing = [(c, m) for c in _county_codes() for m in months if (c, m) not in done]
+    if missing:
+        run.say(f"series: tallying {len(missing)} county months first (kept in the bench database) …")
+        for code, month in missing:
+            tally_county(county_code=code, period=month)
+    province = Division.objects.get(level=Level.PROVINCE)
+    user, created = get_user_model().objects.get_or_create(username=SERIES_ACCOUNT)
+    if created:
+        UserScope.objects.create(user=user, division=province, role=Role.API_CLIENT)
+        forget_cached_scopes([user.pk])
+    return metrics, months, province.code
+
+
+def _read_csv(port: int, path: str, headers: dict) -> tuple[int, float]:
+    """GET a CSV answer, streamed: its rows (lines but the header) and the seconds to the last byte."""
+    import http.client
+
+    started = time.perf_counter()
+    connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    connection_.request("GET", path, headers=headers)
+    response = connection_.getresponse()
+    if response.status != 200:
+        raise RuntimeError(f"{path}: {response.status} {response.read()[:300]!r}")
+    lines = 0
+    while chunk := response.read(1 << 16):
+        lines += chunk.count(b"\n")
+    connection_.close()
+    return lines - 1, time.perf_counter() - started
+
+
+def _copy_floor(metrics: list[str], months: list[str], prefix: str) -> tuple[int, float]:
+    """The same rows (columns, order, rate) copied straight out of PostgreSQL: ``COPY (SELECT …) TO STDOUT``."""
+    from django.db import connection
+
+    from .models import TallyRun
+
+    q = connection.ops.quote_name
+    snap, division, run_table = q(Snapshot._meta.db_table), q(Division._meta.db_table), q(TallyRun._meta.db_table)
+    sql = f"""
+        COPY (
+            SELECT s.division_code, d.name, s.period, s.metric, s.numerator, s.denominator,
+                   CASE WHEN s.denominator > 0 THEN round(s.numerator::numeric / s.denominator, 4) END,
+                   r.finished_at, r.rule_version
+            FROM {snap} s JOIN {division} d ON d.id = s.division_id JOIN {run_table} r ON r.id = s.run_id
+            WHERE s.metric = ANY(%s) AND s.period = ANY(%s) AND s.division_code LIKE %s AND d.level = 'village'
+            ORDER BY s.division_code, s.period, s.metric
+        ) TO STDOUT WITH CSV HEADER
+    """  # noqa: S608 (table names quoted by the backend; values are parameters)
+
+    class Sink:
+        lines = 0
+
+        def write(self, data):
+            self.lines += (data if isinstance(data, bytes) else data.encode()).count(b"\n")
+
+    sink = Sink()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(cursor.mogrify(sql, [metrics, months, prefix + "%"]).decode(), sink)
+    return sink.lines - 1, time.perf_counter() - started
+
+
+def measure_series(run: Run) -> list[Result]:
+    """The series as CSV for every village of the province × 12 months × 3 statistics, through gunicorn with a
+    token, in rows per second, against the same rows copied straight out of PostgreSQL in the same run; and the
+    workers' peak memory after it against after a series of one county (flat in the number of rows)."""
+    from django.urls import reverse
+
+    from .services import api_token_create
+
+    metrics, months, province = _series_setup(run)
+    _token, raw = api_token_create(user=get_user_model().objects.get(username=SERIES_ACCOUNT))
+    headers = {"Authorization": f"Token {raw}"}
+    query = f"metric={','.join(metrics)}&period={months[0]}..{months[-1]}&format=csv&level=villages"
+    big = f"{reverse('stats-series')}?{query}&division={province}"
+    small = f"{reverse('stats-series')}?{query}&division={_county_codes()[0]}"
+    prefix = province[:2]
+    api_rates, floor_rates, rows = [], [], 0
+    run.say(f"series: gunicorn on 127.0.0.1:{run.port}, {run.http_rounds} rounds of the province's series as CSV")
+    with gunicorn(run.port, workers=1) as master:
+        for _ in range(3):  # warm: the worker imported, its connection open, the scopes cached
+            _read_csv(run.port, small, headers)
+        small_peak = max(worker_peaks_mb(master))
+        for _ in range(run.http_rounds):
+            rows, seconds = _read_csv(run.port, big, headers)
+            api_rates.append(rows / seconds)
+            copied, floor_seconds = _copy_floor(metrics, months, prefix)
+            floor_rates.append(copied / floor_seconds)
+            if copied != rows:
+                raise RuntimeError(f"the series gave {rows} rows, COPY {copied}")
+        big_peak = max(worker_peaks_mb(master))
+    ratio = median(api_rates) / median(floor_rates)
+    growth = big_peak - small_peak
+    detail = (
+        f"{median(api_rates):,.0f} rows/s against COPY's {median(floor_rates):,.0f} rows/s; {rows:,} rows "
+        f"({rows // (12 * len(metrics)):,} villages × 12 months × {len(metrics)} statistics: {', '.join(metrics)})"
+    )
+    return [
+        Result("series_csv_vs_copy", round(ratio, 2), ">= 0.3", holds(ratio, ">=", 0.3), detail),
+        Result(
+            "series_peak_growth_mb",
+            round(growth, 1),
+            "<= 50",
+            holds(growth, "<=", 50),
+            f"the worker's peak memory after the province's series {big_peak:.0f} MB, after one county's "
+            f"{small_peak:.0f} MB",
+        ),
+    ]
+
+
 def measure_dashboard(run: Run) -> list[Result]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -335,4 +459,4 @@ def _other_scales_counts(scale: str) -> dict:
 
 
 CHILDREN = {"villages.tally": child_tally}
-MEASURES = [measure_tally, measure_stats_api, measure_dashboard]
+MEASURES = [measure_tally, measure_stats_api, measure_series, measure_dashboard]

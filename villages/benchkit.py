@@ -290,13 +290,26 @@ def gunicorn(port: int, workers: int = 2):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.3)
-        yield
+        yield process
     finally:
         process.terminate()
         try:
             process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def worker_peaks_mb(master) -> list[float]:
+    """The peak resident memory (``VmHWM``, MB) of each worker of a gunicorn master process (Linux)."""
+    peaks = []
+    for task in Path(f"/proc/{master.pid}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            peaks += [int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
+    return peaks
 
 
 def load(port: int, path: str, *, requests: int, headers=None, threads: int = 4, max_seconds: float = 60) -> float:

@@ -299,3 +299,5 @@ class PetitionStatsSerializer(serializers.Serializer):
     end = serializers.DateField()
     rates = PetitionStatsRatesSerializer()
     children = PetitionStatsChildRatesSerializer(many=True)
+    computed_at = serializers.DateTimeField(help_text="when these rates were computed (from the cases as they stand)")
+    rule_version = serializers.CharField(help_text="the version of the rules they were computed under")

@@ -3,17 +3,22 @@ through the same service (and the same guard) as the browser."""
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from villages.api.caching import live_versions
+from villages.api.schema import HEADERS, param, stats_responses
+from villages.api.stats import StatsView
 from villages.api.views import PersonalDataLogMixin
+from villages.metrics import RULE_VERSION
 from villages.models import Division
 from villages.scopes import get_visible_or_404
+from villages.stats import iso
 
 from .. import services, tallies
 from ..models import Dispute, Mediation, Petition, PetitionStep
@@ -278,20 +283,22 @@ class DisputeViewSet(PersonalDataLogMixin, mixins.ListModelMixin, mixins.Retriev
         return self._run(request, "escalate", serializers.DisputeEscalateSerializer, services.dispute_escalate)
 
 
-class PetitionStatsView(APIView):
+class PetitionStatsView(StatsView):
     """Every petition and dispute rate of a division and its child divisions for a period.
 
     Each rate is `{numerator, denominator, rate, definition}`: `rate` is the fraction rounded to 4 decimals, or
     null when the denominator is 0. Satisfaction, participation and one-time resolution are credited to the
-    unit that first handled each case.
+    unit that first handled each case. Computed from the cases as they stand (`computed_at`), throttled per token
+    and answered 304 to a client whose copy is current (its ETag moves with every write in the county).
     """
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("division", str, required=True, description="12-digit division code"),
-            OpenApiParameter("period", str, required=False, description="YYYY or YYYY-MM; this year if left out"),
+            param("division", str, "411103000000", "12-digit division code", required=True),
+            param("period", str, "2026", "YYYY, YYYY-Qn or YYYY-MM; this year if left out"),
+            *HEADERS,
         ],
-        responses=serializers.PetitionStatsSerializer,
+        responses=stats_responses(serializers.PetitionStatsSerializer),
     )
     def get(self, request):
         code = (request.query_params.get("division") or "").strip()
@@ -299,4 +306,9 @@ class PetitionStatsView(APIView):
             raise ValidationError({"division": _("Give the division code.")})
         division = get_visible_or_404(Division.objects, request.user, code=code)
         period = tallies.parse_period(request.query_params.get("period"))
-        return Response(tallies.petition_rates(division=division, period=period))
+        # The rates count cases against today's date (overdue, deadlines): today is part of the answer's version.
+        today = timezone.localdate()
+        if response := self.not_modified(request, [period.key, today.isoformat(), live_versions(division.code)]):
+            return response
+        rates = tallies.petition_rates(division=division, period=period, today=today)
+        return Response({**rates, "computed_at": iso(timezone.now()), "rule_version": RULE_VERSION})

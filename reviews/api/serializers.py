@@ -294,3 +294,7 @@ class ReviewStatsSerializer(serializers.Serializer):
     definition = serializers.CharField()
     division = StatsBlockSerializer()
     children = StatsBlockSerializer(many=True)
+    computed_at = serializers.DateTimeField(
+        help_text="when these counts were computed (from the reviews as they stand)"
+    )
+    rule_version = serializers.CharField(help_text="the version of the grading rules")

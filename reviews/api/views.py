@@ -3,22 +3,27 @@ and move it through its states with the same services (same rules, same errors) 
 
 from django.db.models import Count, Prefetch
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from reviews import grading, selectors, services
 from reviews.choices import READER_ROLES, STAGE_ORDER, STAGE_ROLES, SUPERVISOR_ROLES
 from reviews.models import Campaign, ItemScore, PostRating, Review, ReviewLevel, ScorecardTemplate
+from villages.api.caching import live_versions
 from villages.api.permissions import HasScope
+from villages.api.schema import HEADERS, param, stats_responses
+from villages.api.stats import StatsView
+from villages.metrics import RULE_VERSION
 from villages.models import Division
 from villages.scopes import get_visible_or_404, has_role, require_role
+from villages.stats import iso
 
 from . import filters, serializers
 
@@ -197,15 +202,18 @@ DEFINITION = gettext_lazy(
 )
 
 
-class ReviewStatsView(APIView):
-    """Final grades and each level's grades for a division and each division directly under it."""
+class ReviewStatsView(StatsView):
+    """Final grades and each level's grades for a division and each division directly under it, computed from the
+    reviews as they stand (`computed_at`); throttled per token and answered 304 to a client whose copy is current
+    (its ETag moves with every write in the county)."""
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("division", OpenApiTypes.STR, required=True, description="12-digit division code"),
-            OpenApiParameter("campaign", OpenApiTypes.INT, required=True, description="campaign id"),
+            param("division", OpenApiTypes.STR, "411103000000", "12-digit division code", required=True),
+            param("campaign", OpenApiTypes.INT, 1, "campaign id", required=True),
+            *HEADERS,
         ],
-        responses=serializers.ReviewStatsSerializer,
+        responses=stats_responses(serializers.ReviewStatsSerializer),
     )
     def get(self, request):
         code = request.query_params.get("division", "")
@@ -226,6 +234,8 @@ class ReviewStatsView(APIView):
             raise Http404
         if not division.code.startswith(campaign.division.prefix):
             raise ValidationError({"division": [_("This division is not in the campaign's county.")]})
+        if response := self.not_modified(request, [campaign.pk, live_versions(division.code)]):
+            return response
         stats = selectors.review_stats(campaign=campaign, division=division)
         return Response(
             {
@@ -235,6 +245,8 @@ class ReviewStatsView(APIView):
                 "children": [_block(child, block) for child, block in stats["children"]]
                 if division.child_level
                 else [],
+                "computed_at": iso(timezone.now()),
+                "rule_version": RULE_VERSION,
             }
         )
 

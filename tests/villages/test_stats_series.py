@@ -12,7 +12,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
+from tests.factories import scoped_user
 from villages import stats as stats_module
+from villages.choices import Role
 from villages.metrics import resolve_periods
 from villages.models import Post, Snapshot, SnapshotChange
 from villages.snapshots import tally_county
@@ -407,3 +409,38 @@ def test_an_unchanged_tally_writes_nothing_to_the_log(tree):
     before = SnapshotChange.objects.count()
     _tally("2026")
     assert SnapshotChange.objects.count() == before > 0
+
+
+def test_a_tally_that_changed_nothing_keeps_the_etag_and_one_that_moved_a_figure_moves_it(tree):
+    _tally("2026")
+    api = _api(scoped_user("t_province_api", tree.henan, Role.API_CLIENT))
+    calls = [
+        (SERIES, {"metric": CADRES, "division": "411103000000", "level": "all", "period": "2026"}),
+        (reverse("stats-metric", args=[CADRES]), {"division": "411103000000", "period": "2026"}),
+        (SERIES, {"metric": CADRES, "codes": "410000000000,411103103201", "period": "2026"}),  # above a county
+    ]
+    first = [api.get(url, params) for url, params in calls]
+    _tally("2026")  # the same data: a new run that writes nothing
+    for (url, params), answer in zip(calls, first, strict=True):
+        again = api.get(url, params, HTTP_IF_NONE_MATCH=answer["ETag"])
+        assert again.status_code == 304, (url, params)
+        assert api.get(url, params, HTTP_IF_MODIFIED_SINCE=answer["Last-Modified"]).status_code == 304
+    assert api.get(*calls[1]).json()["snapshot"] == first[1].json()["snapshot"]
+    Post.objects.filter(pk=tree.member.pk).update(end_date=datetime.date(2024, 1, 1))
+    _tally("2026")
+    for (url, params), answer in zip(calls, first, strict=True):
+        assert api.get(url, params, HTTP_IF_NONE_MATCH=answer["ETag"]).status_code == 200, (url, params)
+
+
+def test_petitions_and_reviews_statistics_answer_304_until_the_county_changes(tree):
+    api = _api(tree.users.county)
+    url, params = reverse("stats-petitions"), {"division": "411103000000", "period": "2026"}
+    first = api.get(url, params)
+    assert first.status_code == 200 and first["ETag"] and first.json()["rule_version"]
+    assert "private" in first["Cache-Control"]
+    assert api.get(url, params, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    reviews = api.get(reverse("stats-reviews"), {"division": "411103000000", "campaign": "999"})
+    assert reviews.status_code == 404
+    Post.objects.get(pk=tree.member.pk).save()  # a write in the county moves its data version on commit
+    stats_module.bump_data_version("411103000000")  # (the test's transaction never commits)
+    assert api.get(url, params, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200

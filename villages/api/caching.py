@@ -4,35 +4,99 @@ checked before anything is computed, so an unchanged answer costs a client only 
 import hashlib
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Substr
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from rest_framework.throttling import SimpleRateThrottle
 
+from villages.choices import Level
+from villages.models import Division, Snapshot
 from villages.stats import county_code_of, data_versions, snapshot_stamps
 
 # What a statistics response depends on besides its URL: the language of its labels, the format it is in and
 # who asks (scopes; sessions and tokens are both private to their user).
 VARY = ["Accept", "Accept-Language", "Authorization", "Cookie"]
 TALLIED_LEVELS = {"county", "township", "village"}
+CONTENT_TTL = 24 * 3600
 
 
 def tally_versions(codes, periods) -> tuple[list, object]:
-    """The versions of the snapshot figures of these divisions in these periods, and the latest of their tallies'
-    finish times (None if unknown): each county's latest run per period for divisions at or under a county (from
-    the cache, one query for what is not cached); for a code above a county (a city's, the province's), the
-    version every tally moves, which carries no time."""
+    """The versions of the snapshot figures of these divisions in these periods, and the time they last changed
+    (None if never tallied): per county and period, ``content_versions`` (which a tally that changed nothing
+    leaves as they were). A code above a county (a city's, the province's) stands for every county under it."""
     counties, above = set(), []
     for code in codes:
         if code[4:6] == "00":
             above.append(code)
         else:
             counties.add(county_code_of(code))
-    stamps = snapshot_stamps((c, p) for c in counties for p in periods)
-    parts = sorted((pair, stamp[0] if stamp else 0) for pair, stamp in stamps.items())
-    parts += [data_versions(code) for code in sorted(set(above))]
-    times = [stamp[1] for stamp in stamps.values() if stamp and stamp[1]]
-    return parts, (None if above or not times else max(times))
+    if above:
+        counties |= counties_under(above)
+    found = content_versions([(c, p) for c in sorted(counties) for p in periods])
+    parts = sorted((pair, version[:2]) for pair, version in found.items())
+    times = [version[2] for version in found.values() if version[2]]
+    return parts, (max(times) if times else None)
+
+
+def counties_under(codes) -> set[str]:
+    """The counties under codes above a county (one query)."""
+    where = Q()
+    for code in codes:
+        where |= Q(code__startswith=code[: 2 if code[2:4] == "00" else 4])
+    return set(Division.objects.filter(where, level=Level.COUNTY).values_list("code", flat=True))
+
+
+def _content_key(county: str, period: str) -> str:
+    return f"stats-content:{connection.settings_dict['NAME']}:{county}:{period}"
+
+
+def content_versions(pairs) -> dict[tuple[str, str], tuple[int, int, object]]:
+    """For each (county code, period): (the latest tally run that wrote any of its snapshot rows, how many rows
+    there are, when that run finished), or (0, 0, None) if never tallied. A tally writes only the rows whose
+    figures changed (each with its own run) and deletes those gone, so the pair moves exactly when the rows do:
+    a tally that found every figure the same leaves it, and the ETag made of it, where it was.
+
+    Kept in the cache under the county's latest run (``snapshot_stamps``, one cache read for every pair): only
+    the pairs whose latest run moved since are read again, in one query."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return {}
+    stamps = snapshot_stamps(pairs)
+    keys = {pair: _content_key(*pair) for pair in pairs}
+    cached = cache.get_many(list(keys.values()))
+    result, stale = {}, []
+    for pair in pairs:
+        stamp = stamps.get(pair)
+        if stamp is None:
+            result[pair] = (0, 0, None)
+            continue
+        entry = cached.get(keys[pair])
+        if entry is not None and entry[0] == stamp[0]:
+            result[pair] = entry[1]
+        else:
+            stale.append(pair)
+    if stale:
+        where = Q()
+        for county in {c for c, _p in stale}:
+            where |= Q(division_code__startswith=county[:6])
+        rows = (
+            Snapshot.objects.filter(where, period__in={p for _c, p in stale})
+            .annotate(county=Substr("division_code", 1, 6))
+            .values_list("county", "period")
+            .annotate(last=Max("run_id"), rows=Count("id"), finished=Max("run__finished_at"))
+            .order_by()
+        )
+        read = {(county.ljust(12, "0"), period): (last, n, at) for county, period, last, n, at in rows}
+        fresh = {}
+        for pair in stale:
+            result[pair] = read.get(pair, (0, 0, None))
+            fresh[keys[pair]] = (stamps[pair][0], result[pair])
+        cache.set_many(fresh, CONTENT_TTL)
+    return result
 
 
 def live_versions(code: str) -> list:

@@ -29,6 +29,15 @@ from villages.stats import iso
 
 from .caching import tally_versions
 from .renderers import CSVRenderer, XLSXRenderer
+from .schema import (
+    HEADERS,
+    SERIES_COLUMNS,
+    ChangesPageSerializer,
+    SeriesPageSerializer,
+    format_param,
+    param,
+    stats_responses,
+)
 from .stats import StatsView, parse_division
 
 # The most (statistic × period) pairs one call may ask for, and divisions listed by code: a call reads at most
@@ -37,17 +46,7 @@ MAX_CELLS = 600
 MAX_CODES = 1000
 PAGE_SIZE, PAGE_MAX = 1000, 5000
 LEVELS = ("children", "villages", "all")
-COLUMNS = [
-    "division",
-    "division_name",
-    "period",
-    "metric",
-    "numerator",
-    "denominator",
-    "rate",
-    "computed_at",
-    "rule_version",
-]
+COLUMNS = SERIES_COLUMNS
 
 
 def _values(request, name: str) -> list[str]:
@@ -205,22 +204,31 @@ class SeriesView(StatsView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("metric", OpenApiTypes.STR, required=True, description="keys, a,b,c or repeated"),
-            OpenApiParameter("division", OpenApiTypes.STR, description="12-digit code (or give codes)"),
-            OpenApiParameter("level", OpenApiTypes.STR, enum=list(LEVELS), description="default children"),
-            OpenApiParameter("codes", OpenApiTypes.STR, description="12-digit codes, a,b,c (instead of division)"),
-            OpenApiParameter(
+            param("metric", OpenApiTypes.STR, "villages.one_shoulder,villages.cadres_in_office",
+                  "the statistics' keys (GET /api/v1/stats/), a,b,c or repeated", required=True),
+            param("division", OpenApiTypes.STR, "411103000000", "12-digit code (or give codes)"),
+            param("level", OpenApiTypes.STR, "children", "the divisions under it (default children)",
+                  enum=list(LEVELS)),
+            param("codes", OpenApiTypes.STR, "411103103201,411103103202",
+                  f"12-digit codes, a,b,c (instead of division; at most {MAX_CODES})"),
+            param(
                 "period",
                 OpenApiTypes.STR,
-                description="periods (2026-01,2026-02), ranges (2026-01..2026-12, 2025-Q3..2026-Q2, 2020..2026) or "
-                "relative (THIS_MONTH, LAST_12_MONTHS, THIS_YEAR, LAST_4_QUARTERS, LAST_YEAR …); default THIS_YEAR",
+                "LAST_12_MONTHS",
+                "periods (2026-01,2026-02), ranges (2026-01..2026-12, 2025-Q3..2026-Q2, 2020..2026) or relative "
+                "(THIS_MONTH, LAST_12_MONTHS, THIS_YEAR, LAST_4_QUARTERS, LAST_YEAR …), in Asia/Shanghai; default "
+                f"THIS_YEAR; at most {MAX_CELLS} statistics × periods",
             ),
-            OpenApiParameter("cursor", OpenApiTypes.STR, description="the next page (JSON): from `next`"),
-            OpenApiParameter("page_size", OpenApiTypes.INT, description=f"JSON rows per page, up to {PAGE_MAX}"),
-            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"]),
+            param("cursor", OpenApiTypes.STR, "WyI0MTExMDMwMDAwMDAiLCIyMDI2IiwidmlsbGFnZXMub25lX3Nob3VsZGVyIl0",
+                  "the next page (JSON): from `next`"),
+            param("page_size", OpenApiTypes.INT, 1000, f"JSON rows per page, 1 to {PAGE_MAX}"),
+            format_param(),
+            *HEADERS,
+            OpenApiParameter("X-Changes-Cursor", OpenApiTypes.INT, location=OpenApiParameter.HEADER, response=[200],
+                             description="CSV and .xlsx: the change feed's position read before the rows"),
         ],
-        responses=OpenApiTypes.OBJECT,
-    )
+        responses=stats_responses(SeriesPageSerializer, files=True),
+    )  # fmt: skip
     def get(self, request):
         query = parse_series(request)
         fmt = request.accepted_renderer.format
@@ -323,12 +331,13 @@ class ChangesView(StatsView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("since", OpenApiTypes.INT, description="the last answer's next (0: from the start)"),
-            OpenApiParameter("division", OpenApiTypes.STR, description="only rows at or under this division"),
-            OpenApiParameter("metric", OpenApiTypes.STR, description="only these statistics, a,b,c"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"entries per answer, up to {PAGE_MAX}"),
+            param("since", OpenApiTypes.INT, 0, "the last answer's next (0: from the start)"),
+            param("division", OpenApiTypes.STR, "411103000000", "only rows at or under this division"),
+            param("metric", OpenApiTypes.STR, "villages.one_shoulder", "only these statistics, a,b,c"),
+            param("limit", OpenApiTypes.INT, 1000, f"entries per answer, 1 to {PAGE_MAX}"),
+            *HEADERS,
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=stats_responses(ChangesPageSerializer),
     )
     def get(self, request):
         errors = {}
@@ -411,7 +420,8 @@ def changes_after(user, *, since: int, limit: int, prefix: str = "", metrics=())
             finished = converter(finished, field, connection)
         entry = {"seq": seq, "division": code, "division_name": name, "period": period, "metric": metric}
         if pk is None:
-            entry["removed"] = True
+            entry.update(removed=True, numerator=None, denominator=None, rate=None, computed_at=None,
+                         rule_version=None)  # fmt: skip
         else:
             rate = round(numerator / denominator, 4) if denominator and kinds.get(metric) == "rate" else None
             entry.update(removed=False, numerator=numerator, denominator=denominator, rate=rate,

@@ -5,7 +5,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -21,40 +20,16 @@ from villages.watch import watch_list
 
 from .caching import ConditionalMixin, StatsThrottle, live_versions, tally_versions
 from .renderers import CSVRenderer, XLSXRenderer
-
-
-class FigureSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    level = serializers.CharField()
-    numerator = serializers.IntegerField()
-    denominator = serializers.IntegerField(allow_null=True)
-    rate = serializers.FloatField(allow_null=True, help_text="numerator ÷ denominator, 4 decimals; null if 0/0")
-    inputs = serializers.DictField()
-    computed_at = serializers.DateTimeField(help_text="when the tally that computed this figure finished")
-    rule_version = serializers.CharField(help_text="the version of the rules it was computed under")
-
-
-class MetricTableSerializer(serializers.Serializer):
-    metric = serializers.CharField()
-    label = serializers.CharField()
-    definition = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["rate", "count"])
-    period = serializers.CharField()
-    snapshot = serializers.IntegerField(allow_null=True, help_text="the tally run the figures come from")
-    division = FigureSerializer(allow_null=True)
-    children = FigureSerializer(many=True)
-
-
-class StatisticSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
-    definition = serializers.CharField()
-    kind = serializers.CharField()
-    periods = serializers.ListField(
-        child=serializers.CharField(), help_text="kinds of period served: year, quarter, month, campaign"
-    )
-    url = serializers.CharField()
+from .schema import (
+    HEADERS,
+    MetricTableSerializer,
+    PolymorphicStars,
+    StatisticSerializer,
+    WatchListSerializer,
+    format_param,
+    param,
+    stats_responses,
+)
 
 
 def parse_division(request, param: str = "division") -> Division:
@@ -99,6 +74,9 @@ def parse_period(request, division: Division | None = None) -> str:
     return period.key
 
 
+DIVISION = param("division", OpenApiTypes.STR, "411103000000", "12-digit division code", required=True)
+
+
 class StatsView(ConditionalMixin, APIView):
     """A statistics endpoint: throttled per token, answered with validators (ETag, Last-Modified) and 304 to a
     client whose copy is current."""
@@ -109,7 +87,10 @@ class StatsView(ConditionalMixin, APIView):
 class StatsIndexView(StatsView):
     """The statistics on offer, each with its definition and where to read it."""
 
-    @extend_schema(responses=StatisticSerializer(many=True))
+    @extend_schema(
+        parameters=HEADERS,
+        responses=stats_responses(StatisticSerializer(many=True), bad_request=False, not_found=False),
+    )
     def get(self, request):
         # What is on offer changes only with a deployment (the registry, the rules).
         if response := self.not_modified(request, [RULE_VERSION, sorted(registry())]):
@@ -144,16 +125,26 @@ class MetricStatsView(StatsView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("division", OpenApiTypes.STR, required=True, description="12-digit division code"),
             OpenApiParameter(
-                "period", OpenApiTypes.STR, description="YYYY, YYYY-Qn or YYYY-MM (default this year), or C<id>"
+                "key",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=sorted(registry()),
+                description="the statistic's key (GET /api/v1/stats/)",
             ),
-            OpenApiParameter(
-                "campaign", OpenApiTypes.INT, description="a review campaign's id, for the statistics that have one"
+            DIVISION,
+            param(
+                "period",
+                OpenApiTypes.STR,
+                "2026",
+                "YYYY, YYYY-Qn or YYYY-MM (default this year), C<id> for a campaign, or a relative period naming one "
+                "(THIS_MONTH, LAST_YEAR …)",
             ),
-            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"]),
+            param("campaign", OpenApiTypes.INT, 1, "a review campaign's id, for the statistics that have one"),
+            format_param(),
+            *HEADERS,
         ],
-        responses=MetricTableSerializer,
+        responses=stats_responses(MetricTableSerializer, files=True),
     )
     def get(self, request, key):
         if key not in registry():
@@ -166,6 +157,10 @@ class MetricStatsView(StatsView):
         if response := self.not_modified(request, [key, period, parts], modified):
             return response
         data = figure_table(metric_key=key, division=division, period=period)
+        if division.code[4:6] != "00":
+            # The run that last changed the figures, not the latest run (one that changed nothing leaves the
+            # answer, and its ETag, as they were).
+            data = {**data, "snapshot": parts[0][1][0] or None}
         if request.accepted_renderer.format in ("csv", "xlsx"):
             data = {"table": _flat(data)}
         return Response(data)
@@ -184,11 +179,12 @@ class StarsStatsView(StatsView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("division", OpenApiTypes.STR, description="12-digit division code"),
-            OpenApiParameter("village", OpenApiTypes.STR, description="12-digit village code (per-star detail)"),
-            OpenApiParameter("year", OpenApiTypes.INT, description="default: this year"),
+            param("division", OpenApiTypes.STR, "411103000000", "12-digit division code (or give village)"),
+            param("village", OpenApiTypes.STR, "411103103201", "12-digit village code (per-star detail)"),
+            param("year", OpenApiTypes.INT, 2026, "default: this year"),
+            *HEADERS,
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=stats_responses(PolymorphicStars),
     )
     def get(self, request):
         year_text = request.query_params.get("year") or str(Period.current_year().start.year)
@@ -228,10 +224,11 @@ class WatchListView(StatsView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("division", OpenApiTypes.STR, required=True, description="12-digit division code"),
-            OpenApiParameter("period", OpenApiTypes.STR, description="YYYY or YYYY-MM; default this year"),
+            DIVISION,
+            param("period", OpenApiTypes.STR, "2026", "YYYY, YYYY-Qn or YYYY-MM, or relative; default this year"),
+            *HEADERS,
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=stats_responses(WatchListSerializer),
     )
     def get(self, request):
         division = parse_division(request)
