@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from villages.choices import Level, Role
 from villages.imports import clean
-from villages.imports.engine import Checked, Column, Importer, Plan, RowProblem, batches
+from villages.imports.engine import Checked, Column, Importer, Plan, RowProblem, batches, counties_changed
 from villages.imports.ledgers import YES_NO
 from villages.models import Division
 from villages.scopes import has_role
@@ -214,7 +214,7 @@ class GridImporter(Importer):
             done += len(chunk)
             progress(done)
         bulk_create_with_history(workers, GridAssignment, default_user=actor)
-        data_changed(ctx.division.code)
+        counties_changed(ctx.villages)
         return done
 
 
@@ -300,7 +300,7 @@ class PartyMemberImporter(Importer):
             bulk_update_with_history([member(v, pk) for pk, v, _o in chunk], PartyMember, fields, default_user=actor)
             done += len(chunk)
             progress(done)
-        data_changed(ctx.division.code)
+        counties_changed(ctx.villages)
         return done
 
 

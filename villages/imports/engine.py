@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from ..excel import _calamine_rows, _guarded, check_sheet, check_upload
+from ..stats import data_changed
 from . import clean
 
 # Kept in the job for the page; the count says how many more there were.
@@ -213,3 +214,10 @@ def batches(items: list, size: int) -> Iterator[list]:
     pending = iter(items)
     while chunk := list(itertools.islice(pending, size)):
         yield chunk
+
+
+def counties_changed(village_codes) -> None:
+    """An import wrote rows of these villages: each of their counties' data version moves and its figures are asked
+    for again when the transaction commits (once per county)."""
+    for county in sorted({code[:6].ljust(12, "0") for code in village_codes}):
+        data_changed(county)

@@ -27,7 +27,7 @@ from ..reference import village_kind
 from ..stats import data_changed
 from ..validators import normalize_id_number, validate_id_number, validate_phone
 from . import clean
-from .engine import Checked, Column, Importer, Plan, RowProblem, batches
+from .engine import Checked, Column, Importer, Plan, RowProblem, batches, counties_changed
 
 LEVELS = clean.Choices(LEVEL_LABELS, Level, extra={"乡": Level.TOWNSHIP, "镇": Level.TOWNSHIP, "社区": Level.VILLAGE})
 KINDS = clean.Choices(KIND_LABELS, DivisionKind)
@@ -354,5 +354,5 @@ class CadreImporter(Importer):
             progress(done)
         for chunk in batches(new_posts, 2000):
             bulk_create_with_history(chunk, Post, default_user=actor)
-        data_changed(ctx.division.code)
+        counties_changed(ctx.villages)
         return done
