@@ -13,6 +13,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
+
+from config import queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -314,8 +317,15 @@ SHANZHI_RECOMPUTE_DELAY = env.int("SHANZHI_RECOMPUTE_DELAY", default=60)
 SHANZHI_STATS_RATE = env.str("SHANZHI_STATS_RATE", default="600/minute") or None  # empty: no limit
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# One Redis can serve several deployments (or a test run) when each has its own queue.
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Queues by kind of work (config/queues.py: the kinds and every task's kind). CELERY_QUEUE_PREFIX lets several
+# deployments share one Redis, each with its own queues; CELERY_QUEUE, when set, sends every kind to that one queue
+# (one worker for everything: a small county, or a test's private queue).
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+SHANZHI_QUEUES = queues.queue_names(prefix=CELERY_QUEUE_PREFIX, one_queue=env.str("CELERY_QUEUE", default=""))
+CELERY_TASK_DEFAULT_QUEUE = SHANZHI_QUEUES["default"]
+# A worker started without -Q consumes all of these.
+CELERY_TASK_QUEUES = [Queue(name) for name in dict.fromkeys(SHANZHI_QUEUES.values())]
+CELERY_TASK_ROUTES = queues.task_routes(SHANZHI_QUEUES)
 CELERY_TASK_ACKS_LATE = False  # per task: only idempotent tasks opt in
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tallies: a worker takes one at a time
 # A message taken by a worker that dies unacknowledged goes back to the queue after this many seconds.
