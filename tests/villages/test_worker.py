@@ -94,9 +94,8 @@ def _rows():
 def queue(settings):
     name = f"shanzhi-test-{uuid.uuid4().hex[:8]}"
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    from config.celery import app
-
     from config import queues
+    from config.celery import app
 
     saved = app.conf.task_default_queue, app.conf.task_routes
     app.conf.task_always_eager = False
