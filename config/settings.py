@@ -68,6 +68,8 @@ MIDDLEWARE = [
     # Django's, with the session checked against the user's authentication version (villages/sessions.py).
     "villages.sessions.VerifiedAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The dashboards, statistics and exports read a streaming replica when one is set (villages/replica.py).
+    "villages.replica.ReplicaReadMiddleware",
     # NUL in the address or a query parameter: 400 everywhere, before any view reads it (villages/middleware.py).
     "villages.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "villages.context_processors.scopes",
+                "villages.context_processors.figures_source",
             ],
         },
     },
@@ -107,6 +110,25 @@ if PRODUCTION and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Covering indexes (INCLUDE) serve PostgreSQL's list pages; the embedded demo database just ignores them.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# A PostgreSQL streaming replica for the dashboards, the statistics API, the exports and the tallies' reads
+# (villages/replica.py); unset: everything reads the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        TEST={"MIRROR": "default"},  # the test database is made on the primary only
+    )
+    DATABASE_ROUTERS = ["villages.replica.ReplicaRouter"]
+# A replica further behind than this is not read (its reads go to the primary until it catches up).
+SHANZHI_REPLICA_MAX_LAG_SECONDS = env.float("SHANZHI_REPLICA_MAX_LAG_SECONDS", default=5.0)
+SHANZHI_REPLICA_MAX_LAG_BYTES = env.int("SHANZHI_REPLICA_MAX_LAG_BYTES", default=16 * 1024 * 1024)
+SHANZHI_REPLICA_CHECK_SECONDS = env.float("SHANZHI_REPLICA_CHECK_SECONDS", default=1.0)
+# A user who wrote reads the primary for this long (a cookie stamped by every write request).
+SHANZHI_READ_YOUR_WRITES_SECONDS = env.int("SHANZHI_READ_YOUR_WRITES_SECONDS", default=10)
+# A tally waits this long for the replica to replay what the primary had when it began, else reads the primary.
+SHANZHI_REPLICA_TALLY_WAIT = env.float("SHANZHI_REPLICA_TALLY_WAIT", default=2.0)
 
 REDIS_URL = env.str("REDIS_URL", default="" if not PRODUCTION else environ.Env.NOTSET)
 
