@@ -14,6 +14,9 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
+
+from config import queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     # Django's, with the session checked against the user's authentication version (villages/sessions.py).
     "villages.sessions.VerifiedAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The dashboards, statistics and exports read a streaming replica when one is set (villages/replica.py).
+    "villages.replica.ReplicaReadMiddleware",
     # NUL in the address or a query parameter: 400 everywhere, before any view reads it (villages/middleware.py).
     "villages.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -91,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "villages.context_processors.scopes",
+                "villages.context_processors.figures_source",
             ],
         },
     },
@@ -109,6 +115,25 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # other's transaction (up to 20 s) instead of failing at once, and takes the write lock when it begins, so two
     # transactions that read and then write never deadlock on upgrading their locks.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+
+# A PostgreSQL streaming replica for the dashboards, the statistics API, the exports and the tallies' reads
+# (villages/replica.py); unset: everything reads the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        TEST={"MIRROR": "default"},  # the test database is made on the primary only
+    )
+    DATABASE_ROUTERS = ["villages.replica.ReplicaRouter"]
+# A replica further behind than this is not read (its reads go to the primary until it catches up).
+SHANZHI_REPLICA_MAX_LAG_SECONDS = env.float("SHANZHI_REPLICA_MAX_LAG_SECONDS", default=5.0)
+SHANZHI_REPLICA_MAX_LAG_BYTES = env.int("SHANZHI_REPLICA_MAX_LAG_BYTES", default=16 * 1024 * 1024)
+SHANZHI_REPLICA_CHECK_SECONDS = env.float("SHANZHI_REPLICA_CHECK_SECONDS", default=1.0)
+# A user who wrote reads the primary for this long (a cookie stamped by every write request).
+SHANZHI_READ_YOUR_WRITES_SECONDS = env.int("SHANZHI_READ_YOUR_WRITES_SECONDS", default=10)
+# A tally waits this long for the replica to replay what the primary had when it began, else reads the primary.
+SHANZHI_REPLICA_TALLY_WAIT = env.float("SHANZHI_REPLICA_TALLY_WAIT", default=2.0)
 
 REDIS_URL = env.str("REDIS_URL", default="" if not PRODUCTION else environ.Env.NOTSET)
 
@@ -342,8 +367,15 @@ SHANZHI_RECOMPUTE_DELAY = env.int("SHANZHI_RECOMPUTE_DELAY", default=60)
 SHANZHI_STATS_RATE = env.str("SHANZHI_STATS_RATE", default="600/minute") or None  # empty: no limit
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# One Redis can serve several deployments (or a test run) when each has its own queue.
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Queues by kind of work (config/queues.py: the kinds and every task's kind). CELERY_QUEUE_PREFIX lets several
+# deployments share one Redis, each with its own queues; CELERY_QUEUE, when set, sends every kind to that one queue
+# (one worker for everything: a small county, or a test's private queue).
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+SHANZHI_QUEUES = queues.queue_names(prefix=CELERY_QUEUE_PREFIX, one_queue=env.str("CELERY_QUEUE", default=""))
+CELERY_TASK_DEFAULT_QUEUE = SHANZHI_QUEUES["default"]
+# A worker started without -Q consumes all of these.
+CELERY_TASK_QUEUES = [Queue(name) for name in dict.fromkeys(SHANZHI_QUEUES.values())]
+CELERY_TASK_ROUTES = queues.task_routes(SHANZHI_QUEUES)
 CELERY_TASK_ACKS_LATE = False  # per task: only idempotent tasks opt in
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # long tallies: a worker takes one at a time
 # A message taken by a worker that dies unacknowledged goes back to the queue after this many seconds.

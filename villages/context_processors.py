@@ -11,3 +11,9 @@ def scopes(request):
     if user is None:
         return {"user_scopes": [], "nav_links": []}
     return {"user_scopes": user_scopes(user), "nav_links": SimpleLazyObject(lambda: nav_links(user))}
+
+
+def figures_source(request):
+    """Where the page's figures were read: ``replica_lag`` (seconds behind the primary) when from a replica."""
+    found = getattr(request, "replica_lag", None)
+    return {"replica_lag": None if found is None else round(found.seconds, 1)}

@@ -23,6 +23,7 @@ from .bulk import insert_instances, replace_rows
 from .choices import Level
 from .metrics import RULE_VERSION, Figure, Period, campaigns, registry, run_memo
 from .models import Division, Snapshot, SnapshotChange, TallyRequest, TallyRun
+from .replica import tally_reads
 from .stats import data_version_moves, publish_version
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ def tally_county(*, county_code: str, period: str, task_id: str = "") -> TallyRu
         with transaction.atomic():
             # Serialises concurrent runs for this county (PostgreSQL row lock; SQLite serialises writers anyway).
             Division.objects.select_for_update(no_key=True).filter(pk=county.pk).first()
-            with run_memo():
+            # The domain reads on the replica once it holds what the primary held now (villages/replica.py).
+            with run_memo(), tally_reads():
                 rows, spans = _compute(county, parsed)
             # A year's tally also proposes the villages' stars from its figures.
             year = parsed.start.year if parsed.is_year else None

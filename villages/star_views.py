@@ -15,6 +15,7 @@ from .choices import Role, StarStatus
 from .excel import xlsx_response
 from .forms import StarApplyForm, StarCountyForm, StarNoticeForm, StarRemoveForm, StarTownshipForm
 from .models import Division, StarAward, StarType
+from .replica import reads_from_replica
 from .scopes import get_visible_or_404, has_role, require_role
 from .sections import division_sections
 from .views import _breadcrumbs
@@ -34,6 +35,7 @@ def target_for(year: int) -> int | None:
     return reached[-1] if reached else None
 
 
+@reads_from_replica
 @login_required
 def division_stars(request, code):
     division = get_visible_or_404(Division.objects.select_related("parent"), request.user, code=code)

@@ -49,6 +49,7 @@ from .metrics import Period
 from .models import Cadre, Division, Post
 from .nav import nav_links
 from .personal_data import PERSONAL_FIELDS, log_full_access
+from .replica import reads_from_replica
 from .scopes import (
     can_manage_users,
     can_see,
@@ -116,6 +117,7 @@ def sign_out_everywhere(request):
     return redirect("login")
 
 
+@reads_from_replica
 @login_required
 def division_detail(request, code):
     # The ancestors come with the division (a village is four levels down), so the breadcrumbs cost no query.
@@ -377,6 +379,7 @@ def post_adjust(request, pk):
     return render(request, "villages/adjust_form.html", {"form": form, "post": post, "division": post.division})
 
 
+@reads_from_replica
 @login_required
 def division_ledger(request, code):
     """The divisions below this one, as the same .xlsx layout the import reads."""
@@ -385,6 +388,7 @@ def division_ledger(request, code):
     return xlsx_response(f"{division.name}-区划台账.xlsx", [(division.name, list(DIVISION_COLUMNS), rows)])
 
 
+@reads_from_replica
 @login_required
 def cadre_ledger(request, code):
     """The current cadres at or under this division; personal data masked unless the role needs it."""

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from villages.choices import Level
 from villages.excel import xlsx_response
 from villages.models import Cadre, Division, Post
+from villages.replica import reads_from_replica
 from villages.scopes import get_visible_or_404, has_role, refusal, require_role
 from villages.sections import division_sections
 from villages.views import apply_form_errors
@@ -108,6 +109,7 @@ def overview(request, code):
     return render(request, "reviews/followup/overview.html", context)
 
 
+@reads_from_replica
 @login_required
 def ledger(request, code):
     division = _division(request, code)

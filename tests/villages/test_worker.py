@@ -40,7 +40,7 @@ def _test_database_url():
 class Worker:
     """A `celery worker` process on its own queue, against the test database."""
 
-    def __init__(self, queue, *, beat=False, schedule_dir=None, redis_url=None):
+    def __init__(self, queue, *, beat=False, schedule_dir=None, redis_url=None, env=None):
         self.queue = queue
         env = {
             **os.environ,
@@ -51,6 +51,7 @@ class Worker:
             "SHANZHI_TALLY_INTERVAL": "2",
             "CONN_MAX_AGE": "0",
             "CELERY_QUEUE": queue,
+            **(env or {}),
         }
         command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-c", "1",
                    "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "WARNING",
@@ -93,12 +94,16 @@ def _rows():
 def queue(settings):
     name = f"shanzhi-test-{uuid.uuid4().hex[:8]}"
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    from config import queues
     from config.celery import app
 
+    saved = app.conf.task_default_queue, app.conf.task_routes
     app.conf.task_always_eager = False
+    # Every kind of task to this test's own queue, as its worker (CELERY_QUEUE) routes them too.
     app.conf.task_default_queue = name
+    app.conf.task_routes = queues.task_routes(queues.queue_names(one_queue=name))
     yield name
-    app.conf.task_default_queue = "celery"
+    app.conf.task_default_queue, app.conf.task_routes = saved
     redis.Redis.from_url(settings.REDIS_URL).delete(name)
 
 

@@ -82,6 +82,7 @@ class StatsView(ConditionalMixin, APIView):
     client whose copy is current."""
 
     throttle_classes = [StatsThrottle]
+    replica_reads = True  # answered from the streaming replica when one is set (villages/replica.py)
 
 
 class StatsIndexView(StatsView):

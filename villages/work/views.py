@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from villages.choices import Level
 from villages.history import readable_history
 from villages.models import Division
+from villages.replica import reads_from_replica
 from villages.scopes import get_visible_or_404, has_role, refusal, user_scopes
 from villages.sections import division_sections
 from villages.views import apply_form_errors
@@ -359,6 +360,7 @@ def work_training(request, code):
     return render(request, "villages/work/training.html", context)
 
 
+@reads_from_replica
 @login_required
 def work_export(request, code, topic):
     """The topic's records at or under the division for the chosen year, as .xlsx (same filters as the page)."""
