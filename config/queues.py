@@ -14,6 +14,10 @@ TASK_KINDS = {
     "villages.compact_change_log": "default",
     "villages.purge_idempotency_records": "default",
     "reviews.publish_record_books": "notifications",
+    "villages.import_job": "imports",
+    "villages.remind_due": "notifications",
+    "villages.remind_county": "notifications",
+    "villages.deliver_webhook": "notifications",
 }
 
 
