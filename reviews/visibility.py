@@ -91,6 +91,8 @@ def readable_levels_q(user, level_path: str = "") -> Q:
             q |= here & (Q(**{f"{lv}level": Stage.TOWNSHIP}) | Q(**{f"{lv}status": LevelStatus.SUBMITTED}) | closed)
         elif scope.role == Role.VILLAGE_SECRETARY:
             q |= here & (Q(**{f"{lv}level": Stage.VILLAGE}) | closed)
+        else:
+            q |= here  # no reading role at all: refused (403) by the permission check, not hidden here
     return q
 
 

@@ -170,7 +170,11 @@ class LevelViewSet(ReaderQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     def _fresh(self, level):
-        return Response(serializers.LevelSerializer(self.get_queryset().get(pk=level.pk)).data)
+        fresh = self.get_queryset().filter(pk=level.pk).first()
+        if fresh is None:
+            # Sent back to its authors, the level is theirs again: its summary only (reviews.visibility).
+            return Response(serializers.LevelSummarySerializer(ReviewLevel.objects.get(pk=level.pk)).data)
+        return Response(serializers.LevelSerializer(fresh).data)
 
     @extend_schema(request=serializers.LevelScoresInputSerializer, responses=serializers.LevelSerializer)
     @action(detail=True, methods=["post"])
