@@ -12,8 +12,10 @@ GRADE_NAMES = {Grade.GOOD: "好", Grade.FAIRLY_GOOD: "较好", Grade.AVERAGE: "�
 STATUS_NAMES = {LevelStatus.DRAFT: "填报中", LevelStatus.SUBMITTED: "已提交", LevelStatus.RETURNED: "已退回"}
 
 
-def campaign_ledger(*, campaign, division, reviews) -> tuple[list[str], list[list]]:
-    """Headers and rows; ``reviews`` come with their village, its township and their levels prefetched."""
+def campaign_ledger(*, campaign, division, reviews, readable=None) -> tuple[list[str], list[list]]:
+    """Headers and rows; ``reviews`` come with their village, its township and their levels prefetched.
+    ``readable(review, levels)`` gives the stages the reader may read (reviews.visibility): the others show their
+    status only, and the final grade waits for the township's level to be readable."""
     checks = template_checks(campaign.template_id)
     subtotals = check_subtotals(campaign=campaign, division=division)
     headers = ["乡镇（街道）", "村（社区）", "区划代码", "是否抽查"]
@@ -25,6 +27,7 @@ def campaign_ledger(*, campaign, division, reviews) -> tuple[list[str], list[lis
     rows = []
     for review in reviews:
         levels = {lv.level: lv for lv in review.levels.all()}
+        stages = readable(review, levels) if readable else set(STAGE_ORDER)
         township = review.village.parent
         row = [
             township.name if township else "",
@@ -37,6 +40,9 @@ def campaign_ledger(*, campaign, division, reviews) -> tuple[list[str], list[lis
             if level is None:
                 row += ["未开展", None, None, None] + [None] * len(checks)
                 continue
+            if stage not in stages:
+                row += [STATUS_NAMES[level.status], None, None, None] + [None] * len(checks)
+                continue
             submitted = level.status == LevelStatus.SUBMITTED
             row += [
                 STATUS_NAMES[level.status],
@@ -46,7 +52,11 @@ def campaign_ledger(*, campaign, division, reviews) -> tuple[list[str], list[lis
             ]
             points = subtotals.get((review.pk, stage), {})
             row += [float(points[c.number]) if c.number in points else None for c in checks]
-        township_level = levels.get(Stage.TOWNSHIP)
+        township_level = levels.get(Stage.TOWNSHIP) if Stage.TOWNSHIP in stages else None
+        if Stage.TOWNSHIP not in stages:
+            row += ["待定", "", ""]
+            rows.append(row)
+            continue
         row += [
             GRADE_NAMES.get(review.final_grade, "待定"),
             STAGE_NAMES.get(review.final_stage, ""),

@@ -335,6 +335,34 @@ class Review(models.Model):
     sampled = models.BooleanField(_("in the county's sample"), default=False)
     final_grade = models.CharField(_("final grade"), max_length=12, choices=Grade.choices, blank=True)
     final_stage = models.CharField(_("graded at"), max_length=10, choices=Stage.choices, blank=True)
+    # The township's diagnosis (问诊) opens when the village's self-diagnosis is submitted; the county may open
+    # it earlier (an on-site visit that cannot wait), and that exception is recorded: who, when, why.
+    township_opened_early_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("township diagnosis opened early by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    township_opened_early_at = models.DateTimeField(_("township diagnosis opened early"), null=True, blank=True)
+    township_opened_early_reason = models.TextField(
+        _("reason for opening the township diagnosis early"),
+        blank=True,
+        max_length=NOTE_MAX,
+        validators=text_max(NOTE_MAX),
+    )
+    # The county closes (signs off) a review once its levels are done: the village sees the township's and the
+    # county's scores only from then on, and no level is returned or reopened after it.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     history = HistoricalRecords()
     objects = ReviewQuerySet.as_manager()
@@ -350,6 +378,10 @@ class Review(models.Model):
                 | (Q(final_grade__in=Grade.values) & Q(final_stage__in=[Stage.TOWNSHIP, Stage.COUNTY])),
                 name="%(app_label)s_%(class)s_final_grade_has_stage",
             ),
+            models.CheckConstraint(
+                condition=Q(township_opened_early_at__isnull=True) | ~Q(township_opened_early_reason=""),
+                name="%(app_label)s_%(class)s_early_opening_has_reason",
+            ),
         ]
         indexes = [
             # The statistics: WHERE campaign_id = ? GROUP BY final_grade (joined to the village's code).
@@ -361,6 +393,10 @@ class Review(models.Model):
 
     def get_absolute_url(self):
         return reverse("reviews:review", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class ReviewLevelQuerySet(ScopedQuerySet):

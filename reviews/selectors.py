@@ -64,6 +64,18 @@ def campaigns_for(*, user, division: Division):
     return campaign_list(user=user).filter(division__code=division.code[:6].ljust(12, "0"))
 
 
+def ready_to_close_q(prefix: str = "") -> Q:
+    """Reviews (rows reached through ``prefix``) the county can close: open, the township's level submitted, and
+    the county's too when sampled (``services.close_blockers`` says the same of one review)."""
+    township_done = ReviewLevel.objects.filter(level=Stage.TOWNSHIP, status=LevelStatus.SUBMITTED)
+    county_done = ReviewLevel.objects.filter(level=Stage.COUNTY, status=LevelStatus.SUBMITTED)
+    return (
+        Q(**{f"{prefix}closed_at__isnull": True})
+        & Q(**{f"{prefix}pk__in": township_done.values("review_id")})
+        & (Q(**{f"{prefix}sampled": False}) | Q(**{f"{prefix}pk__in": county_done.values("review_id")}))
+    )
+
+
 def levels_by_stage(review: Review) -> dict[str, ReviewLevel]:
     return {lv.level: lv for lv in review.levels.all()}
 
@@ -139,9 +151,10 @@ def scores_by_level(review: Review) -> dict[int, dict[int, ItemScore]]:
     return result
 
 
-def comparison(review: Review) -> dict:
-    """Self vs township vs county, per item and per check."""
-    levels = levels_by_stage(review)
+def comparison(review: Review, stages=None) -> dict:
+    """Self vs township vs county, per item and per check; only the ``stages`` given (those the reader may read,
+    reviews.visibility), or all."""
+    levels = {s: lv for s, lv in levels_by_stage(review).items() if stages is None or s in stages}
     scores = scores_by_level(review)
     structure = template_structure(review.campaign.template_id)
     check_rows = []
@@ -187,9 +200,10 @@ def _prefix_expr(length: int):
     return Substr("review__village__code", 1, length)
 
 
-def level_gaps(*, campaign: Campaign, division: Division) -> list[dict]:
+def level_gaps(*, campaign: Campaign, division: Division, closed_only: bool = False) -> list[dict]:
     """For each division directly under ``division`` (or the village itself): the average self-assessment, the
     township's and the county's average over the reviews where both were submitted, and the gaps between them.
+    ``closed_only``: only the reviews the county has closed (what a village's own reader may compare).
 
     Two GROUP BY queries, whatever the number of villages.
     """
@@ -198,6 +212,8 @@ def level_gaps(*, campaign: Campaign, division: Division) -> list[dict]:
     base = ReviewLevel.objects.filter(
         review__campaign=campaign, review__village__code__startswith=division.prefix, status=LevelStatus.SUBMITTED
     )
+    if closed_only:
+        base = base.filter(review__closed_at__isnull=False)
 
     def pair(lower: str, upper: str):
         both = Review.objects.filter(campaign=campaign, village__code__startswith=division.prefix)
@@ -252,8 +268,10 @@ def _count_block() -> dict:
     return dict.fromkeys(STAT_KEYS, 0) | {"total": 0}
 
 
-def review_stats(*, campaign: Campaign, division: Division) -> dict:
+def review_stats(*, campaign: Campaign, division: Division, closed_only: bool = False) -> dict:
     """Final grades and each level's grades, for ``division`` and each division directly under it.
+    ``closed_only``: the township's and the county's levels and the final grades of closed reviews only (what a
+    village's own reader may count); its self-diagnoses all.
 
     Two GROUP BY queries over the code prefix (the final grades on reviews, the levels' grades on levels),
     never a loop over villages. A level counts as pending until it is submitted; the county level exists only
@@ -263,9 +281,15 @@ def review_stats(*, campaign: Campaign, division: Division) -> dict:
     children = _children(division)
     keys = {child.code[:length]: child for child in children}
     blocks = {key: {"final": _count_block(), "levels": {s: _count_block() for s in STAGE_ORDER}} for key in keys}
+    reviews = Review.objects.filter(campaign=campaign, village__code__startswith=division.prefix)
+    level_rows = ReviewLevel.objects.filter(
+        review__campaign=campaign, review__village__code__startswith=division.prefix
+    )
+    if closed_only:
+        reviews = reviews.filter(closed_at__isnull=False)
+        level_rows = level_rows.filter(Q(level=Stage.VILLAGE) | Q(review__closed_at__isnull=False))
     finals = (
-        Review.objects.filter(campaign=campaign, village__code__startswith=division.prefix)
-        .annotate(prefix=Substr("village__code", 1, length))
+        reviews.annotate(prefix=Substr("village__code", 1, length))
         .values("prefix", "final_grade")
         .annotate(n=Count("pk"))
     )
@@ -276,8 +300,7 @@ def review_stats(*, campaign: Campaign, division: Division) -> dict:
             block["final"][key] += row["n"]
             block["final"]["total"] += row["n"]
     levels = (
-        ReviewLevel.objects.filter(review__campaign=campaign, review__village__code__startswith=division.prefix)
-        .annotate(prefix=_prefix_expr(length))
+        level_rows.annotate(prefix=_prefix_expr(length))
         .values("prefix", "level", "status", "grade")
         .annotate(n=Count("pk"))
     )
@@ -328,14 +351,14 @@ def template_checks(template_id: int) -> list[Check]:
     return list(Check.objects.filter(template_id=template_id).order_by("number"))
 
 
-def level_timeline(review: Review, limit: int = 200) -> list[dict]:
-    """Every recorded write to the review's levels, newest first: opened, saved, submitted, returned, reopened,
-    with who, when, the version, total and grade, and the reason given (one query)."""
-    records = list(
-        ReviewLevel.history.filter(review_id=review.pk)
-        .select_related("history_user")
-        .order_by("id", "history_date", "history_id")
-    )
+def level_timeline(review: Review, limit: int = 200, stages=None) -> list[dict]:
+    """Every recorded write to the review's levels (of the ``stages`` given, or all), newest first: opened, saved,
+    submitted, returned, reopened, with who, when, the version, total and grade, and the reason given (one
+    query)."""
+    history = ReviewLevel.history.filter(review_id=review.pk)
+    if stages is not None:
+        history = history.filter(level__in=list(stages))
+    records = list(history.select_related("history_user").order_by("id", "history_date", "history_id"))
     previous: dict[int, object] = {}
     entries = []
     for record in records:

@@ -3,8 +3,10 @@
 The three levels of a review move draft → submitted; the level above may send a submitted level back
 (returned, with a reason) or reopen it (back to draft, recorded with a reason) as long as the level above
 has not itself been submitted. The village level must be submitted before the township level can be, and the
-township level before the county level. The township may draft its level while the village is still
-assessing itself: on-site visits often come first, and the rule that counts is the order of submissions.
+township level before the county level. The township's diagnosis (问诊) opens when the village's
+self-diagnosis (自诊) is submitted; the county may open it earlier, recorded with who, when and why
+(``review_township_open_early``). The county closes a review when its levels are done (``review_close``): from
+then on nothing is returned or reopened, and the village sees the township's and the county's levels.
 """
 
 import datetime
@@ -18,7 +20,7 @@ from django.db.models import F, Max, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from villages.bulk import upsert_changed
 from villages.choices import Level
@@ -28,7 +30,7 @@ from villages.people import display_name
 from villages.scopes import is_unrestricted, require_role, roles_for
 from villages.snapshots import recompute_after_change
 from villages.stats import data_changed
-from villages.validators import TEXT_MAX
+from villages.validators import NOTE_MAX, TEXT_MAX
 
 from . import grading
 from .choices import (
@@ -406,9 +408,12 @@ def review_level_save_draft(
     expected_version: int,
     conditions: Iterable[int] | None = None,
     onsite: Mapping | None = None,
+    ratings: Mapping[int, tuple[str, str]] | None = None,
 ) -> ReviewLevel:
     """Save what was entered (all items or some) as the level's draft, if nobody saved it since
     ``expected_version``. Out-of-range scores refuse the whole save; missing notes are allowed in a draft.
+    ``ratings`` (post id → (grade, note); the township's and the county's levels) are the post holders' ratings
+    (岗位履职评价) entered on the scorecard, written in the same transaction.
 
     A constant number of queries whatever the item count: the saved scores are read once (the template's items
     and vetoes come from the per-process cache), the level is updated with ``WHERE version = expected``, and the
@@ -416,9 +421,11 @@ def review_level_save_draft(
     """
     review = level.review
     require_role(actor, review.village.code, STAGE_ROLES[level.level])
+    errors: dict[str, list[str]] = _closed_or_not_open(level)
+    if errors:
+        raise ValidationError(errors)
     template, rules, saved = _level_inputs(level, posted=scores)
     items, vetoes, by_id = rules.items, rules.vetoes, rules.by_id
-    errors: dict[str, list[str]] = {}
     unknown = sorted(set(scores) - set(by_id))
     if unknown:
         errors["scores"] = [_("These are not items of this scorecard: %(ids)s") % {"ids": unknown}]
@@ -434,6 +441,10 @@ def review_level_save_draft(
             errors["conditions"] = [_("Only the named veto conditions of this scorecard can be ticked.")]
     onsite = dict(onsite or {})
     errors.update({k: [v] for k, v in _validate_onsite(level, onsite).items()})
+    rating_rows = None
+    if ratings:
+        rating_rows, rating_errors = _validate_ratings(level, ratings)
+        errors.update(rating_errors)
     if errors:
         raise ValidationError(errors)
 
@@ -475,11 +486,100 @@ def review_level_save_draft(
             data_changed(review.village.code)  # an upsert sends no signal
     if conditions is not None:
         level.conditions.set(condition_ids)
+    if rating_rows:
+        _write_ratings(review, rating_rows, actor=actor, now=now)
     for field, value in values.items():
         setattr(level, field, value)
     level.version = expected_version + 1
     _record(level, actor)
     return level
+
+
+def level_open(review: Review, levels: Mapping[str, ReviewLevel], stage: str) -> bool:
+    """Whether the level's authors may work on it now: the township's diagnosis opens with the village's submitted
+    self-diagnosis, or earlier when the county opened it (``review_township_open_early``)."""
+    if stage != Stage.TOWNSHIP or review.township_opened_early_at is not None:
+        return True
+    village = levels.get(Stage.VILLAGE)
+    return village is None or village.status == LevelStatus.SUBMITTED
+
+
+def _closed_or_not_open(level: ReviewLevel) -> dict[str, list[str]]:
+    """Why a level cannot be written now: its review is closed, or (the township's) the village has not submitted
+    its self-diagnosis and the county has not opened the township's diagnosis early."""
+    review = Review.objects.filter(pk=level.review_id).values("closed_at", "township_opened_early_at").first()
+    if review["closed_at"] is not None:
+        return {"__all__": [_("This review has been closed by the county; its levels can no longer be changed.")]}
+    if level.level == Stage.TOWNSHIP and review["township_opened_early_at"] is None:
+        village = ReviewLevel.objects.filter(review_id=level.review_id, level=Stage.VILLAGE).values("status").first()
+        if village is not None and village["status"] != LevelStatus.SUBMITTED:
+            return {
+                "__all__": [
+                    _(
+                        "The township diagnosis opens when the village has submitted its self-diagnosis. To start "
+                        "earlier, ask the county organization department to open it."
+                    )
+                ]
+            }
+    return {}
+
+
+def current_posts(review: Review):
+    """The posts rated in a review: those the village's cadres hold now."""
+    return Post.objects.filter(division_id=review.village_id, end_date__isnull=True)
+
+
+def _validate_ratings(level: ReviewLevel, ratings: Mapping[int, tuple[str, str]]):
+    """The ratings entered on a scorecard, checked field by field (``rating_<post id>``); blank grades are left
+    as they are (a draft need not rate everyone)."""
+    errors: dict[str, list[str]] = {}
+    if level.level not in (Stage.TOWNSHIP, Stage.COUNTY):
+        return {}, {"ratings": [_("Post holders are rated at the township's and the county's levels.")]}
+    posts = set(current_posts(level.review).values_list("pk", flat=True))
+    rows = {}
+    for post_id, (grade, note) in ratings.items():
+        note = (note or "").strip()
+        key = f"rating_{post_id}"
+        if post_id not in posts:
+            errors[key] = [_("This post is not held in this village now.")]
+        elif not grade:
+            if note:
+                errors[key] = [_("Choose a grade for this post holder, or clear the note.")]
+        elif grade not in Grade.values:
+            errors[key] = [_("Choose a grade.")]
+        elif grade in (Grade.AVERAGE, Grade.POOR) and not note:
+            errors[key] = [_("Say why when rating a post Average or Poor.")]
+        elif len(note) > NOTE_MAX:
+            errors[key] = [_("Keep the note within %(n)d characters.") % {"n": NOTE_MAX}]
+        else:
+            rows[post_id] = (grade, note)
+    return rows, errors
+
+
+def _write_ratings(review: Review, rows: Mapping[int, tuple[str, str]], *, actor, now) -> None:
+    """Create or change the ratings that differ, in bulk (with their history rows)."""
+    existing = {r.post_id: r for r in PostRating.objects.select_for_update().filter(review=review, post_id__in=rows)}
+    created, changed = [], []
+    for post_id, (grade, note) in rows.items():
+        rating = existing.get(post_id)
+        if rating is None:
+            created.append(
+                PostRating(review=review, post_id=post_id, grade=grade, note=note, rated_by=actor, rated_at=now)
+            )
+        elif (rating.grade, rating.note) != (grade, note):
+            rating.grade, rating.note, rating.rated_by, rating.rated_at = grade, note, actor, now
+            changed.append(rating)
+    if created:
+        bulk_create_with_history(created, PostRating, default_user=actor)
+    if changed:
+        bulk_update_with_history(changed, PostRating, ["grade", "note", "rated_by", "rated_at"], default_user=actor)
+
+
+def _unrated_posts(review: Review) -> dict[str, list[str]]:
+    """The township's diagnosis rates every current post holder (岗位履职评价) before it is submitted."""
+    rated = PostRating.objects.filter(review=review).values("post_id")
+    missing = current_posts(review).exclude(pk__in=rated).values_list("pk", flat=True)
+    return {f"rating_{pk}": [_("Rate this post holder before submitting.")] for pk in missing}
 
 
 @transaction.atomic
@@ -488,6 +588,9 @@ def review_level_submit(*, actor, level: ReviewLevel, expected_version: int) -> 
     below submitted first, and (for the township) the review meeting's first evaluation written."""
     review = level.review
     require_role(actor, review.village.code, STAGE_ROLES[level.level])
+    closed = _closed_or_not_open(level)
+    if closed and level.level != Stage.TOWNSHIP:
+        raise ValidationError(closed)
     template, rules, saved = _level_inputs(level)
     items, vetoes = rules.items, rules.vetoes
     errors: dict[str, list[str]] = {}
@@ -504,6 +607,9 @@ def review_level_submit(*, actor, level: ReviewLevel, expected_version: int) -> 
         current_text = ReviewLevel.objects.filter(pk=level.pk).values_list("first_evaluation", flat=True).first()
         if not (current_text or "").strip():
             errors["first_evaluation"] = [_("Write the review meeting's first evaluation before submitting.")]
+        errors.update(_unrated_posts(review))
+        if closed and "__all__" not in errors:
+            errors["__all__"] = closed["__all__"]
     if errors:
         raise ValidationError(errors)
     condition_ids = set(level.conditions.values_list("pk", flat=True))
@@ -541,6 +647,8 @@ def _supervise(actor, level: ReviewLevel, reason: str) -> ReviewLevel:
     errors = {}
     if level.status != LevelStatus.SUBMITTED:
         errors["__all__"] = [_("Only a submitted level can be sent back or reopened.")]
+    if Review.objects.filter(pk=level.review_id, closed_at__isnull=False).exists():
+        errors["__all__"] = [_("This review has been closed by the county; its levels can no longer be changed.")]
     above = stage_above(level.level)
     if (
         above
@@ -610,6 +718,87 @@ def _refresh_final_grade(review: Review, *, actor) -> None:
         _save(review, actor=actor, update_fields=["final_grade", "final_stage"])
 
 
+# Opening early and closing
+
+
+@transaction.atomic
+def review_township_open_early(*, actor, review: Review, reason: str) -> Review:
+    """The county lets the township start its diagnosis before the village has submitted its self-diagnosis
+    (an on-site visit that cannot wait): recorded with who, when and why."""
+    require_role(actor, review.village.code, COUNTY_ROLES)
+    review = Review.objects.select_for_update().select_related("village").get(pk=review.pk)
+    errors = {}
+    if review.closed_at is not None:
+        errors["__all__"] = [_("This review has been closed by the county; its levels can no longer be changed.")]
+    elif review.township_opened_early_at is not None:
+        errors["__all__"] = [_("The township diagnosis of this review has already been opened early.")]
+    elif ReviewLevel.objects.filter(review=review, level=Stage.VILLAGE, status=LevelStatus.SUBMITTED).exists():
+        errors["__all__"] = [_("The village has submitted its self-diagnosis: the township diagnosis is open.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give the reason.")]
+    if errors:
+        raise ValidationError(errors)
+    review.township_opened_early_by = actor
+    review.township_opened_early_at = timezone.now()
+    review.township_opened_early_reason = reason.strip()
+    return _save(
+        review,
+        actor=actor,
+        reason=review.township_opened_early_reason,
+        update_fields=["township_opened_early_by", "township_opened_early_at", "township_opened_early_reason"],
+    )
+
+
+def close_blockers(review: Review, levels: Mapping[str, ReviewLevel]) -> list[str]:
+    """Why the county cannot close a review yet (empty when it can): the township's diagnosis submitted, and the
+    county's re-diagnosis too when the village is in the sample."""
+    if review.closed_at is not None:
+        return [_("This review is already closed.")]
+    problems = []
+    township = levels.get(Stage.TOWNSHIP)
+    if township is None or township.status != LevelStatus.SUBMITTED:
+        problems.append(_("The township diagnosis is not submitted yet."))
+    if review.sampled:
+        county = levels.get(Stage.COUNTY)
+        if county is None or county.status != LevelStatus.SUBMITTED:
+            problems.append(_("The village is in the county's sample: submit the county re-diagnosis first."))
+    return problems
+
+
+@transaction.atomic
+def review_close(*, actor, review: Review) -> Review:
+    """The county signs off a review (审定): its levels are locked for good, its final grade stands, and the village
+    may read the township's and the county's levels from then on."""
+    require_role(actor, review.village.code, COUNTY_ROLES)
+    review = Review.objects.select_for_update().select_related("village").get(pk=review.pk)
+    levels = {lv.level: lv for lv in ReviewLevel.objects.filter(review=review)}
+    problems = close_blockers(review, levels)
+    if problems:
+        raise ValidationError({"__all__": problems})
+    review.closed_by = actor
+    review.closed_at = timezone.now()
+    _save(review, actor=actor, update_fields=["closed_by", "closed_at"])
+    _recompute(review)
+    return review
+
+
+@transaction.atomic
+def campaign_close_ready(*, actor, campaign: Campaign) -> int:
+    """Close every review of the campaign that is ready (``selectors.ready_to_close_q``) in one go: the county's
+    sign-off of a township's submitted diagnoses. Returns how many were closed."""
+    from .selectors import ready_to_close_q
+
+    require_county_role(actor, campaign.division.code, COUNTY_ROLES)
+    now = timezone.now()
+    reviews = list(Review.objects.select_for_update().filter(ready_to_close_q(), campaign=campaign).order_by("pk"))
+    for review in reviews:
+        review.closed_by, review.closed_at = actor, now
+    if reviews:
+        bulk_update_with_history(reviews, Review, ["closed_by", "closed_at"], default_user=actor)
+        recompute_after_change(division_code=campaign.division.code, campaign_id=campaign.pk)
+    return len(reviews)
+
+
 # Post ratings
 
 
@@ -618,6 +807,8 @@ def post_rating_set(*, actor, review: Review, post: Post, grade: str, note: str 
     """Rate a post holder. The township rates while its level is open; the county, for the villages in its
     sample, while its own level is open."""
     require_role(actor, review.village.code, POST_RATER_ROLES)
+    if Review.objects.filter(pk=review.pk, closed_at__isnull=False).exists():
+        raise ValidationError(_("This review has been closed by the county; its levels can no longer be changed."))
     held = roles_for(actor, review.village.code)
     open_stages = set(
         ReviewLevel.objects.filter(review=review, status__in=EDITABLE_STATUSES).values_list("level", flat=True)

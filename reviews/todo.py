@@ -3,7 +3,9 @@
 A level is its authors' to do (``STAGE_ROLES``) while it is editable and the level below it is submitted
 (``below_done``, the rule ``review_level_submit`` applies); the village follows its review up to the township's
 diagnosis (waiting on the township), and the township sees how many villages have still to assess themselves
-(waiting on them). The county draws each campaign's sample once (``sample_draw``).
+(waiting on them). The county draws each campaign's sample once (``sample_draw``), re-diagnoses the sampled
+villages (回诊), and closes (signs off) the reviews whose levels are done (``review_close``); the township
+diagnoses still open are shown to it as waiting on the township, one line per campaign.
 """
 
 import datetime
@@ -18,7 +20,8 @@ from villages.scopes import roles_for, scope_q, user_scopes
 from villages.todo import TodoItem, role_name
 
 from .choices import COUNTY_ROLES, EDITABLE_STATUSES, STAGE_ROLES, LevelStatus, Stage, below_done, stage_below
-from .models import Campaign, ReviewLevel
+from .models import Campaign, Review, ReviewLevel
+from .selectors import ready_to_close_q
 
 # Who follows a level of their review done by others (shown to them as waiting): the village, its township's.
 FOLLOWERS = {Stage.TOWNSHIP: {Role.VILLAGE_SECRETARY}}
@@ -51,16 +54,23 @@ def _level_items(user, today: datetime.date) -> list[TodoItem]:
     items = []
     for level in levels:
         review = level.review
-        if not below_done(level.level, getattr(level, below_status.get(level.level, ""), None)):
+        opened_early = level.level == Stage.TOWNSHIP and review.township_opened_early_at is not None
+        if not opened_early and not below_done(level.level, getattr(level, below_status.get(level.level, ""), None)):
             continue  # waits on the level below: that level is someone's item
         authors = STAGE_ROLES[level.level]
         mine = bool(roles_for(user, review.village.code) & authors)
+        # Those who follow a level they may not read yet are sent to the review's page, which says whose turn it is.
+        url = (
+            reverse("reviews:level", kwargs={"pk": review.pk, "level": level.level})
+            if mine
+            else reverse("reviews:review", kwargs={"pk": review.pk})
+        )
         items.append(
             TodoItem(
                 kind=f"reviews.level.{level.level}",
                 title=str(TITLES[level.level, level.status]) % {"campaign": review.campaign.name},
                 division=review.village.name,
-                url=reverse("reviews:level", kwargs={"pk": review.pk, "level": level.level}),
+                url=url,
                 actor=role_name(min(authors)),
                 due=review.campaign.end_date,
                 waiting_on="" if mine else role_name(min(authors)),
@@ -130,5 +140,78 @@ def _samples_to_draw(user, today: datetime.date) -> list[TodoItem]:
     ]
 
 
+def _county_campaigns(user, today: datetime.date):
+    if not _scopes_of(user, COUNTY_ROLES):
+        return []
+    campaigns = (
+        Campaign.objects.visible_to(user, COUNTY_ROLES)
+        .filter(start_date__lte=today)
+        .select_related("division")
+        .order_by("end_date", "pk")
+    )
+    return [c for c in campaigns if COUNTY_ROLES & roles_for(user, c.division.code)]
+
+
+def _reviews_to_close(user, campaigns) -> list[TodoItem]:
+    """Per campaign, the reviews the county can close now (signs off), and the township diagnoses it waits on."""
+    if not campaigns:
+        return []
+    ready = ready_to_close_q()
+    rows = {
+        row["campaign_id"]: row
+        for row in Review.objects.filter(campaign__in=campaigns, closed_at__isnull=True)
+        .values("campaign_id")
+        .annotate(
+            ready=Count("pk", filter=ready, distinct=True),
+            township_open=Count(
+                "pk",
+                filter=Q(levels__level=Stage.TOWNSHIP) & ~Q(levels__status=LevelStatus.SUBMITTED),
+                distinct=True,
+            ),
+        )
+        .order_by()
+    }
+    result = []
+    for c in campaigns:
+        row = rows.get(c.pk)
+        if row is None:
+            continue
+        url = reverse("reviews:campaign", kwargs={"pk": c.pk})
+        if row["ready"]:
+            result.append(
+                TodoItem(
+                    kind="reviews.close",
+                    title=_("%(n)d reviews ready to sign off and close: %(campaign)s")
+                    % {"n": row["ready"], "campaign": c.name},
+                    division=c.division.name,
+                    url=url,
+                    actor=role_name(Role.COUNTY_OFFICIAL),
+                    due=c.end_date,
+                    key=f"close-{c.pk}",
+                )
+            )
+        if row["township_open"]:
+            result.append(
+                TodoItem(
+                    kind="reviews.level.township.pending",
+                    title=_("%(n)d township diagnoses not yet submitted: %(campaign)s")
+                    % {"n": row["township_open"], "campaign": c.name},
+                    division=c.division.name,
+                    url=reverse("reviews:board", kwargs={"code": c.division.code}) + f"?campaign={c.pk}",
+                    actor=role_name(Role.TOWNSHIP_STAFF),
+                    due=c.end_date,
+                    waiting_on=role_name(Role.TOWNSHIP_STAFF),
+                    key=f"township-open-{c.pk}",
+                )
+            )
+    return result
+
+
 def items(user, *, today: datetime.date) -> list[TodoItem]:
-    return _samples_to_draw(user, today) + _level_items(user, today) + _self_diagnoses_pending(user, today)
+    campaigns = _county_campaigns(user, today)
+    return (
+        _samples_to_draw(user, today)
+        + _level_items(user, today)
+        + _reviews_to_close(user, campaigns)
+        + _self_diagnoses_pending(user, today)
+    )

@@ -9,11 +9,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from villages.choices import Level
 from villages.excel import xlsx_response
 from villages.models import Division, Post
+from villages.people import display_name
 from villages.scopes import get_visible_or_404, has_role, is_unrestricted, refusal, require_role, user_scopes
 from villages.sections import division_sections
 from villages.views import apply_form_errors
@@ -27,6 +29,7 @@ from .choices import (
     STAGE_ROLES,
     SUPERVISOR_ROLES,
     Grade,
+    LevelStatus,
     Stage,
     TemplateStatus,
     stage_above,
@@ -45,6 +48,13 @@ from .forms import (
 )
 from .models import Campaign, Review, ReviewLevel, SampleDraw, ScorecardTemplate, VetoRule, require_county_role
 from .rules import template_rules
+from .visibility import (
+    level_readable,
+    readable_stages,
+    sees_open_upper_levels_under,
+    sees_upper_levels,
+    who_may_change,
+)
 
 BOARD_PAGE_SIZE = 100
 
@@ -79,6 +89,9 @@ _LEVEL_RELATED = (
     "review__campaign__division",
     "updated_by",
     "submitted_by",
+    "returned_by",
+    "reopened_by",
+    "review__township_opened_early_by",
 )
 _LEVEL_SAVE_RELATED = ("review__village", "review__campaign__template")
 
@@ -93,6 +106,8 @@ def _level(request, pk, level, related=_LEVEL_RELATED) -> ReviewLevel:
         _review(request, pk)  # 404 or 403 for the review itself, as its own page answers
         raise Http404  # the county level exists only for the villages in the county's sample
     require_role(request.user, found.review.village.code, READER_ROLES)
+    if not level_readable(request.user, found):
+        raise Http404  # not the reader's yet (reviews.visibility): as if it did not exist
     return found
 
 
@@ -135,9 +150,13 @@ def board(request, code):
             q=filters.get("q", ""),
         )
         page = Paginator(reviews, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = selectors.board_rows(page.object_list)
+        for row in rows:
+            row["readable"] = readable_stages(request.user, row["review"], dict(row["levels"]))
+            row["show_final"] = Stage.TOWNSHIP in row["readable"]
         context.update(
             page=page,
-            rows=selectors.board_rows(page.object_list),
+            rows=rows,
             progress=selectors.board_progress(campaign=campaign, division=division),
             stats=selectors.review_stats(campaign=campaign, division=division)
             if division.level != Level.VILLAGE
@@ -159,7 +178,8 @@ def gaps(request, code):
     """How far each division's villages rate themselves above their township, and the township above the county."""
     division = _division(request, code)
     campaigns, campaign = _campaign_choice(request, division)
-    rows = selectors.level_gaps(campaign=campaign, division=division) if campaign else []
+    closed_only = not sees_open_upper_levels_under(request.user, division.code)
+    rows = selectors.level_gaps(campaign=campaign, division=division, closed_only=closed_only) if campaign else []
     chart = {
         "labels": [row["division"].name for row in rows],
         "gap": [float(row["gap"]) if row["gap"] is not None else None for row in rows],
@@ -196,7 +216,12 @@ def ledger(request, code):
         .prefetch_related("levels")
         .order_by("village__code")
     )
-    headers, rows = ledgers.campaign_ledger(campaign=campaign, division=division, reviews=reviews)
+    headers, rows = ledgers.campaign_ledger(
+        campaign=campaign,
+        division=division,
+        reviews=reviews,
+        readable=lambda review, levels: readable_stages(request.user, review, levels),
+    )
     return xlsx_response(f"{division.name}-{campaign.name}-台账.xlsx", [(division.name, headers, rows)])
 
 
@@ -241,6 +266,10 @@ def campaign_detail(request, pk):
             .select_related("village__parent")
             .order_by("village__code")
         )
+    for review in drawn:
+        review.shown_grade = (
+            review.get_final_grade_display() if review.is_closed or sees_upper_levels(request.user, review) else ""
+        )
     can_draw = draw is None and has_role(request.user, campaign.division.code, COUNTY_ROLES)
     return render(
         request,
@@ -254,6 +283,9 @@ def campaign_detail(request, pk):
             "form": SampleDrawForm() if can_draw else None,
             "homes": _home_divisions(request.user, campaign),
             "review_count": campaign.reviews.count(),
+            "ready_to_close": campaign.reviews.filter(selectors.ready_to_close_q()).count()
+            if has_role(request.user, campaign.division.code, COUNTY_ROLES)
+            else 0,
         },
     )
 
@@ -293,6 +325,24 @@ def sample_draw(request, pk):
 # One review
 
 
+def _change_notices(user, review, levels: dict[str, ReviewLevel]) -> dict[str, str]:
+    """For each submitted level the user cannot send back or reopen: whom to ask (乡镇问诊已提交：如需修改，请联系
+    县委组织部退回)."""
+    code = review.village.code
+    notices = {}
+    for stage, level in levels.items():
+        if level is None or not level.is_submitted:
+            continue
+        if review.is_closed:
+            notices[stage] = _("The county has closed this review: its levels are final.")
+        elif not has_role(user, code, SUPERVISOR_ROLES[stage]):
+            notices[stage] = _("%(level)s has been submitted: to change it, ask %(who)s to return it.") % {
+                "level": Stage(stage).label,
+                "who": who_may_change(stage),
+            }
+    return notices
+
+
 def _actions(user, review, levels: dict[str, ReviewLevel]) -> dict[str, dict]:
     """What this user may do at each level, given the roles they hold for the village."""
     code = review.village.code
@@ -300,12 +350,16 @@ def _actions(user, review, levels: dict[str, ReviewLevel]) -> dict[str, dict]:
     for stage in STAGE_ORDER:
         level = levels.get(stage)
         above = levels.get(stage_above(stage)) if stage_above(stage) else None
-        upper_open = above is None or not above.is_submitted
+        upper_open = (above is None or not above.is_submitted) and not review.is_closed
         supervises = (
             level is not None and level.is_submitted and upper_open and has_role(user, code, SUPERVISOR_ROLES[stage])
         )
         actions[stage] = {
-            "edit": level is not None and level.is_editable and has_role(user, code, STAGE_ROLES[stage]),
+            "edit": level is not None
+            and level.is_editable
+            and not review.is_closed
+            and has_role(user, code, STAGE_ROLES[stage])
+            and services.level_open(review, levels, stage),
             "return": supervises and stage != Stage.COUNTY,
             "reopen": supervises,
         }
@@ -324,9 +378,13 @@ def review_detail(request, pk):
     ratings = {r.post_id: r for r in review.post_ratings.select_related("rated_by")}
     open_stages = {s for s, lv in levels.items() if lv.is_editable}
     code = review.village.code
-    can_rate = (Stage.TOWNSHIP in open_stages and has_role(request.user, code, STAGE_ROLES[Stage.TOWNSHIP])) or (
-        Stage.COUNTY in open_stages and has_role(request.user, code, STAGE_ROLES[Stage.COUNTY])
+    can_rate = not review.is_closed and (
+        (Stage.TOWNSHIP in open_stages and has_role(request.user, code, STAGE_ROLES[Stage.TOWNSHIP]))
+        or (Stage.COUNTY in open_stages and has_role(request.user, code, STAGE_ROLES[Stage.COUNTY]))
     )
+    readable = readable_stages(request.user, review, levels)
+    county_may = has_role(request.user, code, COUNTY_ROLES)
+    village = levels.get(Stage.VILLAGE)
     return render(
         request,
         "reviews/review_detail.html",
@@ -335,12 +393,22 @@ def review_detail(request, pk):
             "division": review.village,
             "breadcrumbs": _breadcrumbs(request.user, review.village),
             "levels": [(stage, Stage(stage).label, levels.get(stage)) for stage in STAGE_ORDER],
+            "readable": readable,
+            "show_upper": Stage.TOWNSHIP in readable,
+            "notices": _change_notices(request.user, review, levels),
             "actions": _actions(request.user, review, levels),
-            "post_rows": [(post, ratings.get(post.pk)) for post in posts],
+            "post_rows": [(post, ratings.get(post.pk)) for post in posts] if Stage.TOWNSHIP in readable else [],
             "can_rate": can_rate,
             "grades": Grade.choices,
-            "timeline": selectors.level_timeline(review),
+            "timeline": selectors.level_timeline(review, stages=readable),
             "reason_form": ReasonForm(),
+            "can_close": county_may and not services.close_blockers(review, levels),
+            "close_blockers": services.close_blockers(review, levels) if county_may else [],
+            "can_open_early": county_may
+            and not review.is_closed
+            and review.township_opened_early_at is None
+            and village is not None
+            and not village.is_submitted,
         },
     )
 
@@ -377,15 +445,17 @@ def post_rating(request, pk):
 @login_required
 def compare(request, pk):
     review = _review(request, pk)
-    data = selectors.comparison(review)
+    readable = readable_stages(request.user, review, {lv.level: lv for lv in review.levels.all()})
+    data = selectors.comparison(review, stages=readable)
     township = review.village.parent
     township_gap = None
     if township is not None and township.parent_id:
         county = Division.objects.get(pk=township.parent_id)
+        closed_only = not sees_open_upper_levels_under(request.user, review.village.code)
         township_gap = next(
             (
                 row
-                for row in selectors.level_gaps(campaign=review.campaign, division=county)
+                for row in selectors.level_gaps(campaign=review.campaign, division=county, closed_only=closed_only)
                 if row["division"].pk == township.pk
             ),
             None,
@@ -455,8 +525,26 @@ def _scorecard_context(request, level, *, form=None, errors=None, warnings=None,
         item.warning = warnings.get(item.pk, "")
         item.earned = grading.points(item, entries.get(item.pk))
     structure = selectors.group_items(items)
-    can_edit = level.is_editable and has_role(request.user, review.village.code, STAGE_ROLES[level.level])
+    levels = {lv.level: lv for lv in review.levels.all()}
+    levels[level.level] = level
+    can_edit = (
+        level.is_editable
+        and not review.is_closed
+        and has_role(request.user, review.village.code, STAGE_ROLES[level.level])
+        and services.level_open(review, levels, level.level)
+    )
+    post_rows = _rating_rows(review, level, form) if level.level in (Stage.TOWNSHIP, Stage.COUNTY) else []
+    field_errors = errors.get("fields", {})
+    for row in post_rows:
+        row["errors"] = field_errors.get(f"rating_{row['post'].pk}", [])
+    rated = sum(1 for row in post_rows if row["grade"])
     return {
+        "summary": _error_summary(items, post_rows, errors),
+        "notices": _change_notices(request.user, review, {level.level: level}),
+        "banner": _level_banner(review, level, levels),
+        "post_rows": post_rows,
+        "rated_count": rated,
+        "grades": Grade.choices,
         "review": review,
         "level": level,
         "template": template,
@@ -497,6 +585,108 @@ def _scorecard_context(request, level, *, form=None, errors=None, warnings=None,
             },
         },
     }
+
+
+def _rating_rows(review, level, form) -> list[dict]:
+    """The post holders rated at this level (岗位履职评价) with what is saved, or what was typed when a save or a
+    submit was refused."""
+    posts = list(services.current_posts(review).select_related("cadre").order_by("pk"))
+    ratings = {r.post_id: r for r in review.post_ratings.all()}
+    data = form.data if form is not None and form.is_bound else None
+    rows = []
+    for post in posts:
+        rating = ratings.get(post.pk)
+        if data is not None and f"rating_{post.pk}" in data:
+            grade, note = data.get(f"rating_{post.pk}", ""), data.get(f"rating_note_{post.pk}", "")
+        else:
+            grade, note = (rating.grade, rating.note) if rating else ("", "")
+        rows.append({"post": post, "rating": rating, "grade": grade, "note": note})
+    return rows
+
+
+def _posted_ratings(request, review) -> dict[int, tuple[str, str]]:
+    """The ratings posted with a scorecard (``rating_<post id>``, ``rating_note_<post id>``)."""
+    ratings = {}
+    for key, value in request.POST.items():
+        if key.startswith("rating_") and key[7:].isdigit():
+            ratings[int(key[7:])] = (value.strip(), request.POST.get(f"rating_note_{key[7:]}", ""))
+    return ratings
+
+
+FIELD_LABELS = {
+    "first_evaluation": _lazy("First evaluation of the township review meeting"),
+    "onsite_visits": _lazy("Households visited"),
+    "onsite_talks": _lazy("People talked to"),
+    "onsite_documents": _lazy("Documents checked"),
+    "onsite_notes": _lazy("On-site findings"),
+    "conditions": _lazy("One-vote vetoes found"),
+}
+
+
+def _error_summary(items, post_rows, errors) -> list[dict]:
+    """Every problem of a refused save or submit, in page order, each with the anchor of its field."""
+    if not errors:
+        return []
+    summary = [{"anchor": "", "label": "", "message": m} for m in errors.get("general", [])]
+    for item in items:
+        for message in errors.get(item.pk, []):
+            summary.append(
+                {"anchor": f"item-{item.pk}", "label": _("Item %(n)d") % {"n": item.number}, "message": message}
+            )
+    fields = errors.get("fields", {})
+    for name, label in FIELD_LABELS.items():
+        for message in fields.get(name, []):
+            summary.append({"anchor": f"id_{name}", "label": str(label), "message": message})
+    for row in post_rows:
+        for message in fields.get(f"rating_{row['post'].pk}", []):
+            label = f"{row['post']} {row['post'].cadre.name}"
+            summary.append({"anchor": f"rating-{row['post'].pk}", "label": label, "message": message})
+    shown = {f"rating_{row['post'].pk}" for row in post_rows} | set(FIELD_LABELS)
+    for name, messages_ in fields.items():
+        if name not in shown:
+            summary += [{"anchor": "", "label": "", "message": m} for m in messages_]
+    return summary
+
+
+def _level_banner(review, level, levels) -> dict | None:
+    """Why the level is open again (returned or reopened, with the reason), or why it is not open yet."""
+    if review.is_closed:
+        return None
+    if level.status == LevelStatus.RETURNED and level.returned_reason:
+        return {
+            "kind": "returned",
+            "title": _("Returned by %(who)s on %(when)s")
+            % {"who": display_name(level.returned_by) or "—", "when": _when(level.returned_at)},
+            "reason": level.returned_reason,
+        }
+    if level.is_editable and level.reopened_at and level.reopened_reason:
+        return {
+            "kind": "reopened",
+            "title": _("Reopened by %(who)s on %(when)s")
+            % {"who": display_name(level.reopened_by) or "—", "when": _when(level.reopened_at)},
+            "reason": level.reopened_reason,
+        }
+    if level.is_editable and not services.level_open(review, levels, level.level):
+        return {
+            "kind": "waiting",
+            "title": _("The township diagnosis opens when the village has submitted its self-diagnosis."),
+            "reason": _("To start earlier, ask the county organization department to open it."),
+        }
+    if level.level == Stage.TOWNSHIP and level.is_editable and review.township_opened_early_at:
+        return {
+            "kind": "early",
+            "title": _("Opened before the self-diagnosis by %(who)s on %(when)s")
+            % {
+                "who": display_name(review.township_opened_early_by) or "—",
+                "when": _when(review.township_opened_early_at),
+            },
+            "reason": review.township_opened_early_reason,
+        }
+    return None
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _split_errors(exc: ValidationError) -> tuple[dict, bool]:
@@ -544,6 +734,7 @@ def level_save(request, pk, level):
                 expected_version=form.expected_version(),
                 conditions=[int(pk) for pk in form.cleaned_data["conditions"]],
                 onsite=form.onsite(),
+                ratings=_posted_ratings(request, level_obj.review),
             )
         except ValidationError as exc:
             errors, stale = _split_errors(exc)
@@ -588,7 +779,12 @@ def level_submit(request, pk, level):
         services.review_level_submit(actor=request.user, level=level_obj, expected_version=form.cleaned_data["version"])
     except ValidationError as exc:
         errors, _stale = _split_errors(exc)
-        errors["general"] = [_("The level was not submitted."), *errors["general"]]
+        count = sum(len(v) for k, v in errors.items() if isinstance(k, int))
+        count += sum(len(v) for v in errors["fields"].values()) + len(errors["general"])
+        errors["general"] = [
+            _("The level was not submitted: %(n)d problems to fix, listed here with links to each.") % {"n": count},
+            *errors["general"],
+        ]
         level_obj.refresh_from_db()
         context = _scorecard_context(request, level_obj, errors=errors)
         return render(request, "reviews/level.html", context, status=400)
@@ -611,6 +807,61 @@ def _supervise(request, pk, level, service, done_message):
     else:
         messages.success(request, done_message % {"level": level_obj.get_level_display()})
     return redirect(level_obj.review)
+
+
+@login_required
+@require_POST
+def review_close(request, pk):
+    review = _review(request, pk)
+    require_role(request.user, review.village.code, COUNTY_ROLES)
+    try:
+        services.review_close(actor=request.user, review=review)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Review closed: its levels are final, and the village can now read them."))
+    return redirect(review)
+
+
+@login_required
+@require_POST
+def campaign_close_ready(request, pk):
+    campaign = get_visible_or_404(Campaign.objects.select_related("division"), request.user, pk=pk)
+    require_county_role(request.user, campaign.division.code, COUNTY_ROLES)
+    closed = services.campaign_close_ready(actor=request.user, campaign=campaign)
+    if closed:
+        messages.success(request, _("%(n)d reviews closed: their levels are final.") % {"n": closed})
+    else:
+        messages.info(
+            request,
+            _(
+                "No review is ready to close: the township diagnosis (and, when sampled, the county "
+                "re-diagnosis) must be submitted first."
+            ),
+        )
+    return redirect(campaign)
+
+
+@login_required
+@require_POST
+def township_open_early(request, pk):
+    review = _review(request, pk)
+    require_role(request.user, review.village.code, COUNTY_ROLES)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason."))
+        return redirect(review)
+    try:
+        services.review_township_open_early(actor=request.user, review=review, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The township diagnosis is open before the self-diagnosis; the reason is recorded.")
+        )
+    return redirect(review)
 
 
 @login_required

@@ -170,9 +170,31 @@ class ReviewSerializer(serializers.ModelSerializer):
     final_grade = _optional_grade()
     final_stage = _inline_choices([("", "—"), *Stage.choices])
 
+    closed_at = serializers.DateTimeField(read_only=True)
+
     class Meta:
         model = Review
-        fields = ["id", "campaign", "village", "village_name", "sampled", "final_grade", "final_stage", "levels"]
+        fields = [
+            "id",
+            "campaign",
+            "village",
+            "village_name",
+            "sampled",
+            "final_grade",
+            "final_stage",
+            "closed_at",
+            "levels",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        sees_upper = self.context.get("sees_upper")
+        if sees_upper is not None and not sees_upper(instance):
+            # The final grade is the township's or the county's: not the village's to read before the close.
+            data["final_grade"], data["final_stage"] = "", ""
+            if "post_ratings" in data:
+                data["post_ratings"] = []
+        return data
 
 
 class ReviewDetailSerializer(ReviewSerializer):

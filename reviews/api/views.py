@@ -14,9 +14,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from reviews import grading, selectors, services
-from reviews.choices import READER_ROLES, STAGE_ORDER, STAGE_ROLES, SUPERVISOR_ROLES
+from reviews.choices import COUNTY_ROLES, READER_ROLES, STAGE_ORDER, STAGE_ROLES, SUPERVISOR_ROLES
 from reviews.models import Campaign, ItemScore, PostRating, Review, ReviewLevel, ScorecardTemplate
 from villages.api.caching import live_versions
+from reviews.visibility import readable_levels_q, sees_open_upper_levels_under, sees_upper_levels
 from villages.api.permissions import HasScope
 from villages.api.schema import HEADERS, param, stats_responses
 from villages.api.stats import StatsView
@@ -92,14 +93,18 @@ class CampaignViewSet(ReaderQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ReviewViewSet(ReaderQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    """One review per village and campaign, with its levels (and, in the detail, its post ratings)."""
+    """One review per village and campaign, with the levels the reader may read (the village reads the township's
+    and the county's only once the county closed the review; the township reads the village's once submitted)
+    and, in the detail, its post ratings. Writes: `close` (the county signs the review off) and `open-township`
+    (the county opens the township's diagnosis before the self-diagnosis is submitted, with a reason)."""
 
     filterset_class = filters.ReviewFilter
     ordering_fields = ["village__code"]
 
     def get_queryset(self):
+        readable = ReviewLevel.objects.filter(readable_levels_q(self.request.user)).order_by("level")
         qs = self.reader_scope(Review.objects.select_related("village")).prefetch_related(
-            Prefetch("levels", queryset=ReviewLevel.objects.order_by("level"))
+            Prefetch("levels", queryset=readable)
         )
         if self.action == "retrieve":
             qs = qs.prefetch_related(
@@ -108,7 +113,43 @@ class ReviewViewSet(ReaderQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         return qs.order_by("campaign_id", "village__code")
 
     def get_serializer_class(self):
+        if self.action in ("close", "open_township"):
+            return serializers.ReasonInputSerializer
         return serializers.ReviewDetailSerializer if self.action == "retrieve" else serializers.ReviewSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["sees_upper"] = lambda review: review.is_closed or sees_upper_levels(self.request.user, review)
+        return context
+
+    def _fresh(self, review):
+        self.action = "retrieve"
+        return Response(
+            serializers.ReviewDetailSerializer(
+                self.get_queryset().get(pk=review.pk), context=self.get_serializer_context()
+            ).data
+        )
+
+    @extend_schema(request=None, responses=serializers.ReviewDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close (sign off) the review: the township's level submitted, and the county's when sampled. Its levels
+        are final from then on, and the village may read them."""
+        review = self.get_object()
+        require_role(request.user, review.village.code, COUNTY_ROLES)
+        services.review_close(actor=request.user, review=review)
+        return self._fresh(review)
+
+    @extend_schema(request=serializers.ReasonInputSerializer, responses=serializers.ReviewDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="open-township", url_name="open-township")
+    def open_township(self, request, pk=None):
+        """Open the township's diagnosis before the village submitted its self-diagnosis (recorded with why)."""
+        review = self.get_object()
+        require_role(request.user, review.village.code, COUNTY_ROLES)
+        body = serializers.ReasonInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.review_township_open_early(actor=request.user, review=review, reason=body.validated_data["reason"])
+        return self._fresh(review)
 
 
 class LevelViewSet(ReaderQuerysetMixin, viewsets.ReadOnlyModelViewSet):
@@ -122,7 +163,7 @@ class LevelViewSet(ReaderQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             self.reader_scope(
-                ReviewLevel.objects.select_related(
+                ReviewLevel.objects.filter(readable_levels_q(self.request.user)).select_related(
                     "review__village", "review__campaign__template", "submitted_by", "updated_by"
                 )
             )
@@ -134,7 +175,11 @@ class LevelViewSet(ReaderQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     def _fresh(self, level):
-        return Response(serializers.LevelSerializer(self.get_queryset().get(pk=level.pk)).data)
+        fresh = self.get_queryset().filter(pk=level.pk).first()
+        if fresh is None:
+            # Sent back to its authors, the level is theirs again: its summary only (reviews.visibility).
+            return Response(serializers.LevelSummarySerializer(ReviewLevel.objects.get(pk=level.pk)).data)
+        return Response(serializers.LevelSerializer(fresh).data)
 
     @extend_schema(request=serializers.LevelScoresInputSerializer, responses=serializers.LevelSerializer)
     @action(detail=True, methods=["post"])
@@ -234,9 +279,10 @@ class ReviewStatsView(StatsView):
             raise Http404
         if not division.code.startswith(campaign.division.prefix):
             raise ValidationError({"division": [_("This division is not in the campaign's county.")]})
-        if response := self.not_modified(request, [campaign.pk, live_versions(division.code)]):
+        closed_only = not sees_open_upper_levels_under(request.user, division.code)
+        if response := self.not_modified(request, [campaign.pk, closed_only, live_versions(division.code)]):
             return response
-        stats = selectors.review_stats(campaign=campaign, division=division)
+        stats = selectors.review_stats(campaign=campaign, division=division, closed_only=closed_only)
         return Response(
             {
                 "campaign": campaign.pk,

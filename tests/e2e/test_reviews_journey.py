@@ -102,6 +102,9 @@ def test_village_then_township_review_liangzhuang(transactional_db, tree, live_s
     page.fill("#id_onsite_talks", "8")
     page.fill("#id_onsite_documents", "20")
     page.fill("#id_first_evaluation", "班子整体运行一般，三资管理存在问题，研判会建议评为“一般”。")
+    # The post holders are rated on the same scorecard (岗位履职评价).
+    for rating in page.locator("select.sz-rating").all():
+        rating.select_option("good")
 
     # Saving the draft: an htmx request, the page itself stays.
     with page.expect_response(lambda r: r.url.endswith("/township/save/")) as saved:

@@ -84,12 +84,19 @@ def fill(level, actor, entries=None, *, evaluation="班子运行较好，建议�
     level = level_of(level.review, level.level)
     template = level.review.campaign.template
     onsite = {"first_evaluation": evaluation} if level.level == Stage.TOWNSHIP else None
+    # The township rates every current post holder (岗位履职评价) with its diagnosis.
+    ratings = (
+        dict.fromkeys(services.current_posts(level.review).values_list("pk", flat=True), (Grade.GOOD, ""))
+        if level.level == Stage.TOWNSHIP
+        else None
+    )
     level = services.review_level_save_draft(
         actor=actor,
         level=level,
         scores=entries or full_marks(template),
         expected_version=level.version,
         onsite=onsite,
+        ratings=ratings,
     )
     if submit:
         level = services.review_level_submit(actor=actor, level=level, expected_version=level.version)

@@ -93,7 +93,8 @@ def test_api_errors_by_role_and_scope(tree, more_users, reviews):
     body = {"version": 0, "scores": []}
     url = reverse("reviews-level-scores", args=[level.pk])
     assert api_for(tree.users.api, token=True).post(url, body, format="json").status_code == 403  # read-only
-    assert api_for(tree.users.township).post(url, body, format="json").status_code == 403  # not its level
+    # Not its level, and a self-diagnosis in draft is not the township's to read (reviews.visibility): 404.
+    assert api_for(tree.users.township).post(url, body, format="json").status_code == 404
     assert api_for(more_users.shangqiao).post(url, body, format="json").status_code == 404  # out of scope
     assert api_for(tree.users.grid).get(reverse("reviews-level-detail", args=[level.pk])).status_code == 403
     fill(level, tree.users.village)
@@ -104,7 +105,7 @@ def test_api_errors_by_role_and_scope(tree, more_users, reviews):
     reopen = api_for(tree.users.township).post(
         reverse("reviews-level-reopen", args=[level.pk]), {"reason": "x"}, format="json"
     )
-    assert reopen.status_code == 400  # only a submitted level is reopened
+    assert reopen.status_code == 404  # returned, the self-diagnosis is the village's again: not the township's to read
 
 
 def _direct_counts(campaign, prefix):

@@ -13,7 +13,7 @@ from reviews.choices import Stage
 from reviews.grading import ScoreInput
 from reviews.models import ItemScore
 from tests.factories import scoped_user
-from tests.reviews.conftest import full_marks, level_of
+from tests.reviews.conftest import fill, full_marks, level_of
 from villages.choices import Role
 
 
@@ -27,6 +27,7 @@ def test_the_later_save_is_refused_and_nothing_is_lost(tree, reviews):
     colleague = scoped_user("t_township2", tree.peicheng, Role.TOWNSHIP_STAFF)
     colleague.first_name = "李四"
     colleague.save()
+    fill(level_of(reviews.liangzhuang, Stage.VILLAGE), tree.users.village)
     level = level_of(reviews.liangzhuang, Stage.TOWNSHIP)
     template = reviews.liangzhuang.campaign.template
     # Both open the level at version 0.
@@ -67,6 +68,7 @@ def test_submitting_a_stale_version_is_refused(tree, reviews):
 def test_simultaneous_saves_let_exactly_one_through(tree, campaign):
     review = campaign.reviews.get(village=tree.liangzhuang)
     template = campaign.template
+    fill(level_of(review, Stage.VILLAGE), tree.users.village)
     colleague = scoped_user("t_township2", tree.peicheng, Role.TOWNSHIP_STAFF)
     barrier = threading.Barrier(2)
     outcomes = {}

@@ -43,6 +43,9 @@ HTML_VIEWS = {
     "reviews:review": ("review", None, "get", READERS),
     "reviews:compare": ("review", None, "get", READERS),
     "reviews:post_rating": ("review", None, "post", {"township", "county"}),
+    "reviews:review_close": ("review", None, "post", {"county"}),
+    "reviews:township_open_early": ("review", None, "post", {"county"}),
+    "reviews:campaign_close_ready": ("campaign", None, "post", {"county"}),
     "reviews:level": ("level", Stage.VILLAGE, "get", READERS),
     "reviews:level_print": ("level", Stage.TOWNSHIP, "get", READERS),
     "reviews:level_save": ("level", Stage.VILLAGE, "post", {"village"}),
@@ -69,6 +72,8 @@ API_DETAILS = {
     "reviews-template-detail": ("template", None, "get", set(ROLES)),
     "reviews-campaign-detail": ("campaign", None, "get", READERS),
     "reviews-review-detail": ("review", None, "get", READERS),
+    "reviews-review-close": ("review", None, "post", {"county"}),
+    "reviews-review-open-township": ("review", None, "post", {"county"}),
     "reviews-level-detail": ("level", Stage.VILLAGE, "get", READERS),
     "reviews-level-scores": ("level", Stage.TOWNSHIP, "post", {"township"}),
     "reviews-level-submit": ("level", Stage.COUNTY, "post", {"county"}),
@@ -123,9 +128,22 @@ def api_kwargs(kind, stage, objs):
     return {"pk": objs["levels"][stage]} if kind == "level" else {"pk": objs[kind]}
 
 
-def expected_in_scope(name, kind, role, allowed):
+# Levels a role may not read in these open reviews (reviews.visibility): the village reads neither the
+# township's nor the county's before the county closes the review; the township reads neither the village's
+# self-diagnosis nor the county's re-diagnosis before they are submitted (here, all are drafts). Answered 404.
+HIDDEN = {
+    ("village", Stage.TOWNSHIP),
+    ("village", Stage.COUNTY),
+    ("township", Stage.VILLAGE),
+    ("township", Stage.COUNTY),
+}
+
+
+def expected_in_scope(name, kind, role, allowed, stage=None):
     if kind == "county" and role in ("township", "village", "grid"):
         return 404  # the county itself lies outside a township's or village's scope
+    if kind == "level" and (role, stage) in HIDDEN:
+        return 404
     return "allowed" if role in allowed else 403
 
 
@@ -159,7 +177,7 @@ def test_html_view_scope(client, tree, places, role, name, stage, allowed):
         elif where == "out":
             expected = 404
         else:
-            expected = expected_in_scope(name, kind, role, allowed)
+            expected = expected_in_scope(name, kind, role, allowed, stage)
         check(response, expected, (name, stage, role, where, url, response.status_code))
 
 
@@ -185,7 +203,7 @@ def test_api_detail_scope(tree, places, role, name):
         elif where == "out":
             expected = 404
         else:
-            expected = expected_in_scope(name, kind, role, allowed)
+            expected = expected_in_scope(name, kind, role, allowed, stage)
         check(response, expected, (name, role, where, response.status_code, response.content[:200]))
 
 

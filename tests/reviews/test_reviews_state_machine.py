@@ -43,6 +43,8 @@ def sampled(tree, reviews):
 @pytest.mark.parametrize("stage", [Stage.VILLAGE, Stage.TOWNSHIP, Stage.COUNTY])
 @pytest.mark.parametrize("who", ALL_USERS)
 def test_who_may_save_each_level(tree, more_users, sampled, stage, who):
+    if stage == Stage.TOWNSHIP:  # the township's diagnosis opens with the submitted self-diagnosis
+        fill(level_of(sampled.liangzhuang, Stage.VILLAGE), tree.users.village)
     level = level_of(sampled.liangzhuang, stage)
     actor = user(tree, more_users, who)
     entries = full_marks(level.review.campaign.template)
@@ -140,7 +142,8 @@ def test_each_save_and_the_submission_leave_a_history_row_of_the_level_as_stored
     assert last.history_date >= stored.updated_at
 
 
-def test_township_may_draft_before_the_village_submits_but_not_submit(tree, reviews):
+def test_township_may_draft_before_the_village_submits_when_the_county_opened_it_but_not_submit(tree, reviews):
+    services.review_township_open_early(actor=tree.users.county, review=reviews.liangzhuang, reason="走访在即")
     township = fill(level_of(reviews.liangzhuang, Stage.TOWNSHIP), tree.users.township, submit=False)
     with pytest.raises(ValidationError) as exc:
         services.review_level_submit(actor=tree.users.township, level=township, expected_version=township.version)

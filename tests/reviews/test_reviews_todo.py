@@ -29,7 +29,8 @@ def test_each_level_is_on_its_authors_list_in_turn(tree, campaign, reviews, more
     pending = rows(u.township)
     assert [r["kind"] for r in pending] == ["reviews.level.village.pending"]
     assert pending[0]["waiting_on"] and "2" in pending[0]["title"]  # 梁庄村 and 王庄村, not 商桥镇's 郭栗庄村
-    assert keyed(u.county) == {("reviews.sample", "郾城区", False)}
+    # The county draws its sample; the townships' diagnoses it waits on are one line.
+    assert keyed(u.county) == {("reviews.sample", "郾城区", False), ("reviews.level.township.pending", "郾城区", True)}
     assert rows(u.grid) == [] and rows(u.petition) == []
 
     fill(level_of(reviews.liangzhuang, Stage.VILLAGE), u.village)
@@ -46,9 +47,15 @@ def test_each_level_is_on_its_authors_list_in_turn(tree, campaign, reviews, more
 
     services.sample_draw(actor=u.county, campaign=campaign, share=Decimal(1), minimum=1, seed=7)
     # Every village drawn; only 梁庄村's township level is in, so only its re-diagnosis can be done.
-    assert keyed(u.county) == {("reviews.level.county", "梁庄村", False)}
+    assert keyed(u.county) == {
+        ("reviews.level.county", "梁庄村", False),
+        ("reviews.level.township.pending", "郾城区", True),
+    }
     fill(level_of(reviews.liangzhuang, Stage.COUNTY), u.county)
-    assert rows(u.county) == []
+    # Its levels done, 梁庄村's review is the county's to sign off and close.
+    assert keyed(u.county) == {("reviews.close", "郾城区", False), ("reviews.level.township.pending", "郾城区", True)}
+    services.review_close(actor=u.county, review=reviews.liangzhuang)
+    assert keyed(u.county) == {("reviews.level.township.pending", "郾城区", True)}
 
 
 def test_a_returned_self_diagnosis_comes_back_to_the_village(tree, campaign, reviews):

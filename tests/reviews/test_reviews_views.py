@@ -105,6 +105,7 @@ def test_each_item_input_is_checked_as_a_text_or_choice_field_would_be(client, t
 def test_a_conflict_keeps_what_was_typed_and_offers_to_save_over(client, tree, reviews):
     review = reviews.liangzhuang
     template = review.campaign.template
+    fill(level_of(review, Stage.VILLAGE), tree.users.village)
     services.review_level_save_draft(
         actor=tree.users.township,
         level=level_of(review, Stage.TOWNSHIP),
@@ -197,8 +198,10 @@ def test_post_ratings(client, tree, reviews):
     assert (rating.post, rating.grade, rating.rated_by) == (tree.secretary, Grade.AVERAGE, tree.users.township)
     fill(level_of(review, Stage.VILLAGE), tree.users.village)
     fill(level_of(review, Stage.TOWNSHIP), tree.users.township)
-    client.post(url, {"post": tree.secretary.pk, "grade": Grade.GOOD})
-    assert PostRating.objects.get().grade == Grade.AVERAGE  # the township's level is submitted
+    # The scorecard rated every post holder with the diagnosis (Good, in ``fill``); submitted, it is locked.
+    assert PostRating.objects.get(post=tree.secretary).grade == Grade.GOOD
+    client.post(url, {"post": tree.secretary.pk, "grade": Grade.POOR, "note": "不在岗"})
+    assert PostRating.objects.get(post=tree.secretary).grade == Grade.GOOD
 
 
 def test_board_filters_and_progress(client, tree, reviews, django_assert_max_num_queries):
