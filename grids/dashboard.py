@@ -6,17 +6,14 @@ snapshots for the child divisions (one query). The map draws each village as the
 village the reader picks: one query for the boundaries and one for the villages' snapshots.
 """
 
-from collections import defaultdict
-
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from villages.choices import Level
 from villages.dashboard import LONG_NAME_LABELS, per, percent, rate_of, read_snapshots
 from villages.metrics import registry
-from villages.models import Snapshot
 
-from .selectors import grid_list, grids_with_figures
+from .maps import map_data
+from .selectors import grids_with_figures
 
 PANEL_METRICS = [
     "grids.requests_on_time",
@@ -73,13 +70,21 @@ def _requests_panel(division, period, found, children) -> dict:
         )
     return {
         "id": "grids-requests",
+        "metrics": PANEL_METRICS,
         "title": _("Service requests on time · %(period)s") % {"period": period.label},
         "chart": {
             "tooltip": {"trigger": "axis"},
+            "szUnit": "%",
             "legend": {"top": 0},
-            "grid": {"left": 45, "right": 10, "top": 36, "bottom": 80},
+            "grid": {"left": 45, "right": 10, "top": 56, "bottom": 80},
             "xAxis": {"type": "category", "data": names, "axisLabel": LONG_NAME_LABELS},
-            "yAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
+            "yAxis": {
+                "type": "value",
+                "min": 0,
+                "max": 100,
+                "name": _("Share of requests (%)"),
+                "axisLabel": {"formatter": "{value}%"},
+            },
             "series": [
                 {"name": _("Closed on time"), "type": "bar", "data": on_time, "itemStyle": {"color": "#1565c0"}},
                 {
@@ -108,44 +113,9 @@ def _requests_panel(division, period, found, children) -> dict:
 
 
 def _map_panel(division, period, request) -> dict:
-    """Villages drawn as their grids, with each village's figures for the colouring."""
-    boundaries = defaultdict(list)
-    names = {}
-    for code, name, boundary in (
-        grid_list(user=request.user, division=division)
-        .filter(boundary__isnull=False)
-        .values_list("village__code", "village__name", "boundary")
-    ):
-        polygons = boundary["coordinates"] if boundary.get("type") == "MultiPolygon" else [boundary["coordinates"]]
-        boundaries[code].extend(polygons)
-        names[code] = name
-    metrics = [m for m, _how in MAP_FIGURES] + ["villages.households"]
-    found = _village_snapshots(division, metrics, period.key)
-    features = []
-    for code in sorted(boundaries):
-        households = getattr(found.get((code, "villages.households")), "numerator", None)
-        values, details = {}, {}
-        for key, how in MAP_FIGURES:
-            s = found.get((code, key))
-            if how == "rate":
-                values[key] = rate_of(s)
-                details[key] = f"{percent(rate_of(s))} ({s.numerator}/{s.denominator})" if s else "—"
-            else:
-                values[key] = per(s.numerator, households, 1000) if s else None
-                details[key] = f"{values[key]} ({s.numerator})" if s and values[key] is not None else "—"
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "MultiPolygon", "coordinates": boundaries[code]},
-                "properties": {
-                    "code": code,
-                    "name": names[code],
-                    "url": reverse("villages:division", args=[code]) + f"?period={period.key}",
-                    "values": values,
-                    "details": details,
-                },
-            }
-        )
+    """Villages drawn as their grids (or as a schematic where none is drawn), townships as outlines, each village
+    coloured by a figure the reader picks, in classes chosen from the data (``grids.maps``)."""
+    data = map_data(division=division, period=period.key, figures=MAP_FIGURES, request=request)
     specs = registry()
     choices = [
         {
@@ -158,33 +128,32 @@ def _map_panel(division, period, request) -> dict:
         for key, how in MAP_FIGURES
         if key in specs
     ]
+    drawn = len(data["features"]["features"])
+    if data["schematic"]:
+        note = _(
+            "No grid of these villages has a drawn boundary yet: the map is a schematic, each township a "
+            "block and each village a cell in it, not their real shapes (%(drawn)d villages)."
+        ) % {"drawn": drawn}
+    else:
+        note = _(
+            "A village is drawn as the grids it is divided into and a township as the outline of its villages; "
+            "villages without grid boundaries are not drawn (%(drawn)d drawn). Village names show when zoomed in."
+        ) % {"drawn": drawn}
     return {
         "id": "grids-map",
         "title": _("Map of the villages · %(period)s") % {"period": period.label},
+        "metrics": [key for key, _how in MAP_FIGURES if key in specs] + ["villages.households"],
         "map": {
             "data_id": "grids-map-data",
             "select_id": "grids-map-figure",
             "figures": choices,
-            "data": {
-                "features": {"type": "FeatureCollection", "features": features},
-                "labels": {"no_data": _("No figure")},
-            },
+            # The map opens on the first figure that colours some village (a review's figure has none in a month).
+            "default": next((c["key"] for c in choices if data["bins"].get(c["key"], {}).get("labels")), ""),
+            "data": data,
         },
-        "note": _(
-            "A village is drawn as the grids it is divided into; villages without grid boundaries are not drawn "
-            "(%(drawn)d drawn)."
-        )
-        % {"drawn": len(features)},
+        "note": note,
         "wide": True,
     }
-
-
-def _village_snapshots(division, metrics, period):
-    """The villages' figures under the division: one query."""
-    rows = Snapshot.objects.filter(
-        division_code__startswith=division.prefix, metric__in=metrics, period=period, division__level=Level.VILLAGE
-    ).only("division_code", "metric", "numerator", "denominator")
-    return {(s.division_code, s.metric): s for s in rows}
 
 
 def portrait_sections(village, request) -> list[dict]:

@@ -7,6 +7,7 @@ polygon. Separate polygons of a MultiPolygon are not checked against each other.
 """
 
 import itertools
+import math
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -225,3 +226,50 @@ def rectangle(west: float, south: float, east: float, north: float) -> dict:
     """A closed, counter-clockwise rectangular Polygon (RFC 7946 orientation for exterior rings)."""
     ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
     return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+
+
+def convex_hull(points) -> list[list[float]]:
+    """The convex hull of some (longitude, latitude) points as a closed, counter-clockwise ring (Andrew's monotone
+    chain); fewer than three distinct points give an empty list. A township's outline on the map is the hull of
+    its villages' grids: the platform holds no township boundary, and the hull never cuts a village."""
+    unique = sorted({(round(float(x), 6), round(float(y), 6)) for x, y in points})
+    if len(unique) < 3:
+        return []
+
+    def half(sequence):
+        chain: list[tuple[float, float]] = []
+        for p in sequence:
+            while len(chain) >= 2 and _orient(chain[-2], chain[-1], p) <= 0:
+                chain.pop()
+            chain.append(p)
+        return chain[:-1]
+
+    ring = half(unique) + half(reversed(unique))
+    if len(ring) < 3:
+        return []
+    return [[x, y] for x, y in [*ring, ring[0]]]
+
+
+def ring_centre(ring) -> list[float]:
+    """Where a ring's label goes: the centroid of its area (the mean of its corners for a degenerate one)."""
+    area = cx = cy = 0.0
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        cross = x1 * y2 - x2 * y1
+        area += cross
+        cx += (x1 + x2) * cross
+        cy += (y1 + y2) * cross
+    if not area:
+        return [sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)]
+    return [round(cx / (3 * area), 6), round(cy / (3 * area), 6)]
+
+
+def schematic_cells(n: int, west: float, south: float, east: float, north: float, margin: float = 0.04):
+    """``n`` boxes (west, south, east, north) filling a box row by row, each shrunk by a margin: where a map places
+    divisions that have no boundary, as a schematic (示意图) rather than a blank."""
+    cols = max(1, math.ceil(math.sqrt(n)))
+    rows = max(1, math.ceil(n / cols))
+    w, h = (east - west) / cols, (north - south) / rows
+    for i in range(n):
+        c, r = i % cols, i // cols
+        x0, y0 = west + c * w, north - (r + 1) * h
+        yield x0 + margin * w, y0 + margin * h, x0 + (1 - margin) * w, y0 + (1 - margin) * h

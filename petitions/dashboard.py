@@ -66,13 +66,21 @@ def _rates_panel(division, months, found) -> dict:
         )
     return {
         "id": "petitions-rates",
+        "metrics": MONTHLY_RATES,
         "title": _("Petition rates over the last 12 months"),
         "chart": {
             "tooltip": {"trigger": "axis"},
+            "szUnit": "%",
             "legend": {"top": 0},
-            "grid": {"left": 45, "right": 15, "top": 40, "bottom": 30},
+            "grid": {"left": 45, "right": 15, "top": 70, "bottom": 30},
             "xAxis": {"type": "category", "data": months},
-            "yAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%"}},
+            "yAxis": {
+                "type": "value",
+                "min": 0,
+                "max": 100,
+                "name": _("Share of cases (%)"),
+                "axisLabel": {"formatter": "{value}%"},
+            },
             "series": series,
         },
         "table": {"columns": [_("Rate"), *months], "rows": rows},
@@ -88,26 +96,33 @@ def _channels_panel(division, period, counts, children) -> dict:
     inputs = own.inputs or {}
     channels = [(c.value, str(c.label)) for c in Channel]
     kinds = [(k.value, str(k.label)) for k in Kind]
+    # Two doughnuts, each titled; a slice's name and count wrap rather than being cut ("网…"), small slices keep
+    # their label off (the legend and the table name every one), and an empty slice is left out.
+    label = {"formatter": "{b}\n{c}", "overflow": "break", "width": 64, "minMargin": 2, "fontSize": 11}
+
+    def doughnut(name, centre, data):
+        return {
+            "name": name,
+            "type": "pie",
+            "radius": ["22%", "42%"],
+            "center": [centre, "52%"],
+            "minShowLabelAngle": 12,
+            "avoidLabelOverlap": True,
+            "label": label,
+            "labelLine": {"length": 6, "length2": 6},
+            "data": [d for d in data if d["value"]],
+        }
+
     chart = {
-        "tooltip": {"trigger": "item"},
+        "tooltip": {"trigger": "item", "formatter": "{a}<br/>{b}: {c} ({d}%)"},
+        "title": [
+            {"text": _("By channel"), "left": "25%", "top": 0, "textAlign": "center", "textStyle": {"fontSize": 13}},
+            {"text": _("By kind"), "left": "75%", "top": 0, "textAlign": "center", "textStyle": {"fontSize": 13}},
+        ],
         "legend": {"bottom": 0, "type": "scroll"},
         "series": [
-            {
-                "name": _("Channel"),
-                "type": "pie",
-                "radius": ["25%", "50%"],
-                "center": ["25%", "45%"],
-                "label": {"formatter": "{b}\n{c}"},
-                "data": [{"name": label, "value": inputs.get(f"channel_{v}", 0)} for v, label in channels],
-            },
-            {
-                "name": _("Kind"),
-                "type": "pie",
-                "radius": ["25%", "50%"],
-                "center": ["75%", "45%"],
-                "label": {"formatter": "{b}\n{c}"},
-                "data": [{"name": label, "value": inputs.get(f"kind_{v}", 0)} for v, label in kinds],
-            },
+            doughnut(_("Channel"), "25%", [{"name": n, "value": inputs.get(f"channel_{v}", 0)} for v, n in channels]),
+            doughnut(_("Kind"), "75%", [{"name": n, "value": inputs.get(f"kind_{v}", 0)} for v, n in kinds]),
         ],
     }
     rows = []
@@ -124,6 +139,7 @@ def _channels_panel(division, period, counts, children) -> dict:
         )
     return {
         "id": "petitions-channels",
+        "metrics": ["petitions.received", "villages.village_count", "villages.households"],
         "title": _("Petitions by channel and kind · %(period)s") % {"period": period.label},
         "chart": chart,
         "table": {

@@ -73,13 +73,21 @@ def _grades_panel(division, campaign, found) -> dict:
             )
     return {
         "id": "reviews-grades",
+        "metrics": [grade_metric_key(s, g) for s in STAGES for g in GRADE_ORDER],
+        "metrics_period": campaign.key,
         "items": final,
         "title": _("Review grades per level · %(campaign)s") % {"campaign": campaign.label},
         "chart": {
             "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
             "legend": {"top": 0},
-            "grid": {"left": 110, "right": 20, "top": 36, "bottom": 24},
-            "xAxis": {"type": "value"},
+            "grid": {"left": 110, "right": 20, "top": 36, "bottom": 40},
+            "xAxis": {
+                "type": "value",
+                "name": _("Villages"),
+                "nameLocation": "middle",
+                "nameGap": 24,
+                "minInterval": 1,
+            },
             "yAxis": {"type": "category", "data": stage_names, "inverse": True},
             "series": series,
         },
@@ -117,6 +125,8 @@ def _gap_panel(division, campaign, found, children) -> dict:
         )
     return {
         "id": "reviews-gap",
+        "metrics": [key],
+        "metrics_period": campaign.key,
         "title": _("Self-assessment vs township, by %(level)s")
         % {"level": _("township") if children and division.child_level == "township" else _("village")},
         "definition": _(
@@ -125,9 +135,16 @@ def _gap_panel(division, campaign, found, children) -> dict:
         ),
         "chart": {
             "tooltip": {"trigger": "axis"},
-            "grid": {"left": 50, "right": 10, "top": 20, "bottom": 80},
+            "szUnit": "%",
+            "legend": {"top": 0},
+            "grid": {"left": 50, "right": 10, "top": 56, "bottom": 80},
             "xAxis": {"type": "category", "data": names, "axisLabel": LONG_NAME_LABELS},
-            "yAxis": {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}},
+            "yAxis": {
+                "type": "value",
+                "max": 100,
+                "name": _("Share of villages (%)"),
+                "axisLabel": {"formatter": "{value}%"},
+            },
             "series": [
                 {"name": _("Self above township"), "type": "bar", "data": values, "itemStyle": {"color": "#ef6c00"}}
             ],

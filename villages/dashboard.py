@@ -4,7 +4,9 @@ snapshots, in a fixed number of queries whatever the size of the county.
 
 Apps contribute panels through their AppConfig: ``dashboard_panels = "<app>.dashboard.panels"``, a function
 ``panels(division, period, request) -> list[dict]`` where each dict has a ``title`` and a ``chart`` (an ECharts
-option) and/or a ``table`` (``{"columns": [...], "rows": [[...]]}``).
+option) and/or a ``table`` (``{"columns": [...], "rows": [[...]]}``), and ``metrics``: the snapshot metrics it reads
+(with ``metrics_period`` when that is not the page's period, e.g. a campaign), which its .xlsx download describes
+on a provenance sheet (``provenance_sheet``); an empty list says the panel reads live records.
 """
 
 import functools
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .choices import Level, Role
 from .hooks import app_hooks
@@ -52,6 +55,18 @@ HEADLINES = [
 PER_VILLAGE = {"villages.collective_income", "villages.cadres_in_office", "petitions.received"}
 # Counts that depend on how many people live there: also shown per 1,000 registered households.
 PER_THOUSAND_HOUSEHOLDS = {"petitions.received"}
+# Sums of money, in yuan: shown whole (an average of yuan has no meaningful fen), with separators.
+YUAN = {"villages.collective_income"}
+
+
+def number(value, *, yuan: bool = False) -> str:
+    """A figure as a table shows it: yuan and whole counts with thousands separators and no decimals, other
+    averages and ratios with one decimal; None as "—"."""
+    if value is None:
+        return "—"
+    if yuan or isinstance(value, int):
+        return f"{round(value):,}"
+    return f"{value:,.1f}"
 
 
 def _display(spec, value) -> str:
@@ -146,6 +161,7 @@ def _dashboard(division: Division, parsed: Period) -> dict:
             "label": str(spec.label),
             "definition": str(spec.definition),
             "kind": spec.kind,
+            "unit": _("yuan") if key in YUAN else "",
             "numerator": current.numerator,
             "denominator": current.denominator,
             "value": value,
@@ -153,6 +169,8 @@ def _dashboard(division: Division, parsed: Period) -> dict:
             "trend": None if value is None or last is None else (value > last) - (value < last),
             "per_village": per_village,
             "per_1000_households": per_households,
+            "per_village_display": number(per_village, yuan=key in YUAN) if per_village is not None else "",
+            "per_1000_display": number(per_households) if per_households is not None else "",
             "display": _display(spec, value),
             "detail": f"{current.numerator:,}/{current.denominator:,}" if spec.kind == "rate" else "",
             "previous_display": _display(spec, last) if previous else "",
@@ -438,3 +456,44 @@ def recent_months(period: Period, n: int = 12) -> list[str]:
         months.append(f"{year}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return months[::-1]
+
+
+# ----------------------------------------------------------------------------- provenance of the downloads
+
+
+def provenance_sheet(*, division: Division, period: str, metrics, note: str = "") -> tuple[str, list[str], list]:
+    """The provenance sheet of a dashboard download (a panel's table or the whole dashboard): when the figures
+    were computed (统计于, the county tally's finish) and under which rule version, then each metric the download
+    reads with its definition and the division's own numerator and denominator for the period. Two queries."""
+    from .snapshots import latest_run  # the tallies import the dashboard's helpers
+    from .stats import iso
+
+    specs = registry()
+    keys = [k for k in dict.fromkeys(metrics) if k in specs]
+    tallied = division.level in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
+    run = latest_run(county_code_of(division.code), period) if tallied else None
+    found = {
+        s.metric: s for s in Snapshot.objects.filter(division=division, period=period, metric__in=keys)
+    }  # fmt: skip
+    rows: list[list] = [
+        [_("Division"), f"{division.name} ({division.code})"],
+        [_("Period"), period],
+        [_("Computed at"), iso(run.finished_at) if run else _("not tallied yet")],
+        [_("Rule version"), run.rule_version if run else "—"],
+        [_("Downloaded at"), iso(timezone.now())],
+    ]
+    if note:
+        rows.append([_("Note"), note])
+    rows.append([])
+    rows.append(
+        [_("Metric"), _("Name"), _("Definition"), _("Kind"), _("Numerator"), _("Denominator"), _("Value")]
+    )  # fmt: skip
+    for key in keys:
+        spec, s = specs[key], found.get(key)
+        kind = _("rate (numerator ÷ denominator)") if spec.kind == "rate" else _("count (numerator)")
+        value = _value(spec, s.numerator, s.denominator) if s else None
+        rows.append(
+            [key, str(spec.label), str(spec.definition), kind, s.numerator if s else None,
+             s.denominator if s else None, value]
+        )  # fmt: skip
+    return _("Provenance"), [_("Item"), _("Value")], rows

@@ -39,10 +39,10 @@ def panels(division, period, request) -> list[dict]:
         ],
         "xAxis": [
             {"type": "category", "data": level_names, "gridIndex": 0},
-            {"type": "value", "gridIndex": 1},
+            {"type": "value", "gridIndex": 1, "name": _("Villages"), "minInterval": 1},
         ],
         "yAxis": [
-            {"type": "value", "gridIndex": 0},
+            {"type": "value", "gridIndex": 0, "name": _("Villages"), "minInterval": 1},
             {"type": "category", "data": [names[c] for c in types], "gridIndex": 1, "inverse": True},
         ],
         "series": [
@@ -102,6 +102,7 @@ def panels(division, period, request) -> list[dict]:
     return [
         {
             "id": "stars-distribution",
+            "metrics": [],  # read from the star ratings themselves (stars.star_counts)
             "chart_class": "sz-chart-tall",
             "title": _("Five-star branches %(year)d: stars per village and by type") % {"year": year},
             "chart": chart,

@@ -28,6 +28,7 @@ from .dashboard import (
     figures_over_time,
     missing_steps,
     panels_key,
+    provenance_sheet,
     release,
     request_versions,
     selected_campaign,
@@ -162,19 +163,31 @@ def division_detail(request, code):
     if request.GET.get("format") == "xlsx" and request.GET.get("table"):
         # One panel's table, as the page shows it.
         wanted = request.GET["table"]
-        table = _panel_or_404(division, period, request, wanted=wanted, part="table")["table"]
+        panel = _panel_or_404(division, period, request, wanted=wanted, part="table")
+        table = panel["table"]
+        # The workbook says where its figures come from: the metrics the panel declares, or the live records.
+        note = "" if panel.get("metrics") else _("This table reads the live records as they stood when downloaded.")
+        provenance = provenance_sheet(
+            division=division,
+            period=panel.get("metrics_period") or period,
+            metrics=panel.get("metrics") or [],
+            note=note,
+        )
         return xlsx_response(
             f"{division.name}-{wanted}-{period}.xlsx",
-            [(wanted[:31], [str(c) for c in table["columns"]], table["rows"])],
+            [(wanted[:31], [str(c) for c in table["columns"]], table["rows"]), provenance],
         )
     if request.GET.get("format") == "xlsx":
-        columns, rows = dashboard_table_rows(dashboard(division=division, period=period))
+        board = dashboard(division=division, period=period)
+        columns, rows = dashboard_table_rows(board)
         # Every figure says when it was computed and under which rules: the tally the table was read from.
         tallied = division.level in (Level.COUNTY, Level.TOWNSHIP)
         run = latest_run(county_code_of(division.code), period) if tallied else None
         provenance = [iso(run.finished_at), run.rule_version] if run else [None, None]
         columns, rows = [*columns, "计算时间", "规则版本"], [[*row, *provenance] for row in rows]
-        return xlsx_response(f"{division.name}-{period}.xlsx", [(period, columns, rows)])
+        metrics = [*(f["key"] for f in board["headline"]), "villages.village_count", "villages.households"]
+        sheets = [(period, columns, rows), provenance_sheet(division=division, period=period, metrics=metrics)]
+        return xlsx_response(f"{division.name}-{period}.xlsx", sheets)
     # The page (but the navigation) is one fragment, cached under the county's data versions, the viewer, the
     # language (panels_key) and the directory's search and page: a view after the first reads and renders none of it.
     directory = hashlib.blake2b(f"{q}:{page_number}".encode(), digest_size=8).hexdigest()

@@ -5,6 +5,7 @@ through the selectors in a fixed number of queries."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from villages.dashboard import LONG_NAME_LABELS
 from villages.scopes import has_role
 
 from . import selectors
@@ -64,18 +65,36 @@ def panels(division, period, request) -> list[dict]:
         "done": _("Done, awaiting verification"),
         "closed": _("All closed"),
     }
+    # Each child division's measures, stacked: closed, still open within their deadline, overdue.
+    level = _("Township") if division.child_level == "township" else _("Village")
+    names = [c["division"].name for c in children]
+    closed = [c["closed"] for c in children]
+    overdue = [c["overdue"] for c in children]
+    open_on_time = [c["total"] - c["closed"] - c["overdue"] for c in children]
     chart = {
-        "tooltip": {"trigger": "axis"},
-        "grid": {"left": 40, "right": 10, "bottom": 70},
-        "xAxis": {"type": "category", "data": [c["division"].name for c in children], "axisLabel": {"rotate": 40}},
-        "yAxis": {"type": "value"},
-        "series": [{"name": _("Measures overdue"), "type": "bar", "data": [c["overdue"] for c in children]}],
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0},
+        "grid": {"left": 50, "right": 10, "top": 56, "bottom": 80},
+        "xAxis": {"type": "category", "name": level, "data": names, "axisLabel": LONG_NAME_LABELS},
+        "yAxis": {"type": "value", "name": _("Measures"), "minInterval": 1},
+        "series": [
+            {"name": _("Closed"), "type": "bar", "stack": "m", "data": closed, "itemStyle": {"color": "#2e7d32"}},
+            {
+                "name": _("Open, within deadline"),
+                "type": "bar",
+                "stack": "m",
+                "data": open_on_time,
+                "itemStyle": {"color": "#90a4ae"},
+            },
+            {"name": _("Overdue"), "type": "bar", "stack": "m", "data": overdue, "itemStyle": {"color": "#c62828"}},
+        ],
     }
     url = reverse("followup:overview", kwargs={"code": division.code})
     measures = progress["measures"]
     return [
         {
             "id": "followup-panel-problems",
+            "metrics": [],  # the follow-up panels read the live records, not the tallies
             "title": _("Problems by check"),
             "items": [],  # the template reads panel.items: without the key it would iterate the dict's items
             "table": {
@@ -88,17 +107,40 @@ def panels(division, period, request) -> list[dict]:
         },
         {
             "id": "followup-panel-plans",
-            "title": _("Rectification plans"),
-            "chart": chart if children else None,
+            "metrics": [],
+            "title": _("Rectification plans and measures"),
             "items": [(_("Plans"), progress["plans"], None)]
             + [(labels[k], v, None) for k, v in progress["progress"].items()]
             + [
-                (_("Measures closed / all"), f"{measures['closed']} / {measures['total']}", None),
+                (_("Measures closed / all"), f"{measures['closed']:,} / {measures['total']:,}", None),
                 (_("Measures overdue"), measures["overdue"], url + "#overdue"),
             ],
             "url": reverse("followup:ledger", kwargs={"code": division.code}),
             "link_label": _("Ledger (.xlsx)"),
         },
+        *(
+            [
+                {
+                    "id": "followup-panel-measures",
+                    "metrics": [],
+                    "title": _("Rectification measures per township: closed, open and overdue")
+                    if division.child_level == "township"
+                    else _("Rectification measures per village: closed, open and overdue"),
+                    "chart": chart,
+                    "table": {
+                        "columns": [level, _("Measures"), _("Closed"), _("Open, within deadline"), _("Overdue")],
+                        "rows": [
+                            [c["division"].name, c["total"], c["closed"], o, c["overdue"]]
+                            for c, o in zip(children, open_on_time, strict=True)
+                        ],
+                    },
+                    "url": url + "#overdue",
+                    "link_label": _("Overdue measures"),
+                }
+            ]
+            if children
+            else []
+        ),
     ]
 
 

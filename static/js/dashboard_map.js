@@ -1,4 +1,4 @@
-// The dashboard's map: each village drawn as its grids (GeoJSON, no tile layer, so nothing is loaded from
+// The dashboard's map: each village drawn as its grids and each township as an outline with its name (GeoJSON, no tile layer, so nothing is loaded from
 // another host), coloured by the figure the reader picks. Data comes from a json_script block named by the
 // element's data-map attribute; no inline script, so the Content Security Policy holds.
 (function () {
@@ -7,6 +7,7 @@
   var RAMP = ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"]; // worse → better for rates
   var COUNT_RAMP = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603"]; // fewer → more
   var NO_DATA = "#d9d9d9";
+  var TOO_FEW = "#f5f5f5";
 
   // The data is either on the page (a json_script block named by data-map) or, for a large map, fetched from
   // data-map-url (same origin) so the page itself stays small and is drawn at once.
@@ -29,38 +30,28 @@
     var figures = {};
     Array.prototype.forEach.call(select.options, function (o) { figures[o.value] = o.textContent; });
     var figure = select.value;
-    var kinds = {};
-    var breaks = [];
 
-    function isRate() { return figure !== "petitions.received"; }
-    function valueOf(feature) { return feature.properties.values[figure]; }
-    function format(v) { return isRate() ? Math.round(v * 100) + "%" : String(Math.round(v * 10) / 10); }
-
-    function classes() {
-      if (isRate()) { return [0, 0.6, 0.8, 0.9, 0.95, 1.0000001]; }
-      var values = data.features.features.map(valueOf).filter(function (v) { return v !== null && v !== undefined; })
-        .sort(function (a, b) { return a - b; });
-      if (!values.length) { return [0, 1]; }
-      var cuts = [values[0]];
-      for (var k = 1; k < 5; k++) {
-        var q = values[Math.floor((k * values.length) / 5)];
-        if (q > cuts[cuts.length - 1]) { cuts.push(q); }
-      }
-      cuts.push(values[values.length - 1] + 0.001);
-      return cuts;
-    }
+    // Classes come with the data (grids.maps: quantiles of the villages' figures); a village with too few cases
+    // is drawn hatched grey as "too few to rate", one without the figure plain grey.
+    function bins() { return data.bins[figure] || { labels: [], better: "higher" }; }
     function shade(i) {
-      var ramp = isRate() ? RAMP : COUNT_RAMP;
-      var n = breaks.length - 1;
-      return ramp[n === 1 ? 2 : Math.round((i * 4) / (n - 1))];
+      var b = bins();
+      var n = b.labels.length;
+      var ramp = b.better === "higher" ? RAMP : COUNT_RAMP;
+      return ramp[n <= 1 ? 2 : Math.round((i * 4) / (n - 1))];
     }
-    function colour(v) {
-      if (v === null || v === undefined) { return NO_DATA; }
-      for (var i = 0; i < breaks.length - 1; i++) { if (v < breaks[i + 1]) { return shade(i); } }
-      return shade(breaks.length - 2);
+    function colour(feature) {
+      var c = feature.properties.classes[figure];
+      if (c === "too_few") { return TOO_FEW; }
+      if (c === null || c === undefined) { return NO_DATA; }
+      return shade(c);
     }
     function style(feature) {
-      return { color: "#555", weight: 0.6, opacity: 0.9, fillColor: colour(valueOf(feature)), fillOpacity: 0.8 };
+      var few = feature.properties.classes[figure] === "too_few";
+      return {
+        color: "#555", weight: 0.6, opacity: 0.9, fillColor: colour(feature), fillOpacity: few ? 0.5 : 0.8,
+        dashArray: few ? "3 3" : null,
+      };
     }
     // Names are data typed by people: text nodes, never HTML.
     function tooltip(feature) {
@@ -69,10 +60,13 @@
       div.appendChild(document.createElement("strong")).textContent = p.name;
       div.appendChild(document.createElement("br"));
       div.appendChild(document.createTextNode(figures[figure] + ": " + (p.details[figure] || data.labels.no_data)));
+      if (p.classes[figure] === "too_few") {
+        div.appendChild(document.createElement("br"));
+        div.appendChild(document.createTextNode(data.labels.too_few));
+      }
       return div;
     }
 
-    breaks = classes();
     var map = L.map(el, { attributionControl: false, zoomSnap: 0.25, scrollWheelZoom: false });
     var layer = L.geoJSON(data.features, {
       style: style,
@@ -83,18 +77,52 @@
         path.on("mouseout", function () { layer.resetStyle(path); });
       },
     }).addTo(map);
+    // Townships: their outlines over the villages (not clickable) and their names, always shown.
+    var townships = data.townships || { type: "FeatureCollection", features: [] };
+    L.geoJSON(townships, {
+      interactive: false,
+      style: function () { return { color: "#263238", weight: 2.2, opacity: 0.9, fill: false }; },
+    }).addTo(map);
+    townships.features.forEach(function (t) {
+      var c = t.properties.centre;
+      L.tooltip({ permanent: true, direction: "center", className: "sz-map-label sz-map-township", interactive: false })
+        .setLatLng([c[1], c[0]]).setContent(t.properties.name).addTo(map);
+    });
+    // Village names only when zoomed in past the whole-county view: at that view they would cover the map.
+    var villageNames = L.layerGroup();
+    layer.eachLayer(function (path) {
+      var centre = path.getBounds().getCenter();
+      villageNames.addLayer(
+        L.tooltip({ permanent: true, direction: "center", className: "sz-map-label sz-map-village", interactive: false })
+          .setLatLng(centre).setContent(path.feature.properties.name)
+      );
+    });
+    var fitted = null;
+    function names() {
+      var show = fitted !== null && map.getZoom() >= fitted + 1;
+      if (show && !map.hasLayer(villageNames)) { villageNames.addTo(map); }
+      if (!show && map.hasLayer(villageNames)) { map.removeLayer(villageNames); }
+    }
+    map.on("zoomend", names);
     function fit() {
       var bounds = layer.getBounds();
       if (data.features.features.length && bounds.isValid()) { map.fitBounds(bounds, { padding: [8, 8] }); }
       else { map.setView([33.6, 114.0], 10); }
+      fitted = map.getZoom();
+      names();
     }
     fit();
 
     var legend = L.control({ position: "bottomright" });
-    legend.onAdd = function () { this.div = L.DomUtil.create("div", "sz-legend"); this.update(); return this.div; };
-    function row(div, c, text) {
+    legend.onAdd = function () {
+      this.div = L.DomUtil.create("div", "sz-legend");
+      L.DomEvent.disableClickPropagation(this.div);
+      this.update();
+      return this.div;
+    };
+    function row(div, c, text, few) {
       var line = L.DomUtil.create("div", "", div);
-      var swatch = L.DomUtil.create("span", "sz-swatch", line);
+      var swatch = L.DomUtil.create("span", "sz-swatch" + (few ? " sz-swatch-few" : ""), line);
       swatch.style.background = c; // set through the DOM: a style attribute in markup would break the CSP
       line.appendChild(document.createTextNode(text));
     }
@@ -102,17 +130,16 @@
       var div = this.div;
       div.textContent = "";
       L.DomUtil.create("strong", "", div).textContent = figures[figure];
-      for (var i = breaks.length - 2; i >= 0; i--) {
-        var high = isRate() ? Math.min(breaks[i + 1], 1) : breaks[i + 1];
-        row(div, shade(i), format(breaks[i]) + "–" + format(high));
-      }
+      var labels = bins().labels;
+      for (var i = labels.length - 1; i >= 0; i--) { row(div, shade(i), labels[i]); }
+      row(div, TOO_FEW, data.labels.too_few, true);
       row(div, NO_DATA, data.labels.no_data);
+      L.DomUtil.create("div", "sz-legend-note", div).textContent = data.labels.legend_note;
     };
     legend.addTo(map);
 
     select.addEventListener("change", function () {
       figure = select.value;
-      breaks = classes();
       layer.setStyle(style);
       legend.update();
     });

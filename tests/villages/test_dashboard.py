@@ -73,7 +73,9 @@ def test_dashboard_query_count_does_not_grow_with_the_county(client, tree):
     large, response = _queries(client, url)
     assert response.context["village_count"] == 15
     assert small == large, (small, large)
-    assert large <= 36  # the panels of the apps (stars, reviews, grids, petitions, work) add a fixed few each
+    # The panels of the apps (stars, reviews, grids, petitions, work) add a fixed few each; a map with no drawn grid
+    # reads the divisions once for its schematic.
+    assert large <= 37
 
 
 def test_village_portrait_query_count_does_not_grow(client, tree):

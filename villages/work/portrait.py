@@ -60,19 +60,32 @@ def panels(division, period, request) -> list[dict]:
     url = reverse("villages:work_overview", kwargs={"code": division.code}) + f"?year={year}"
     chart = {
         "tooltip": {"trigger": "axis"},
-        "legend": {"right": 0},
-        "grid": {"left": 70, "right": 10, "bottom": 70},
+        "szUnit": " " + _("yuan"),
+        "legend": {"top": 0},
+        "grid": {"left": 80, "right": 10, "top": 56, "bottom": 80},
         "xAxis": {"type": "category", "data": [c.name for c, _f in children], "axisLabel": LONG_NAME_LABELS},
-        "yAxis": {"type": "value"},
+        "yAxis": {"type": "value", "name": _("Collective income (yuan)")},
         "series": [
-            {"name": str(year - 1), "type": "bar", "data": [float(f.income_previous) for _c, f in children]},
-            {"name": str(year), "type": "bar", "data": [float(f.income) for _c, f in children]},
+            {
+                "name": _("Collective income %(year)d") % {"year": year - 1},
+                "type": "bar",
+                "data": [round(f.income_previous) for _c, f in children],
+                "itemStyle": {"color": "#90a4ae"},
+            },
+            {
+                "name": _("Collective income %(year)d") % {"year": year},
+                "type": "bar",
+                "data": [round(f.income) for _c, f in children],
+                "itemStyle": {"color": "#1565c0"},
+            },
         ],
     }
     return [
         {
             "id": "work-panel-income",
-            "title": _("Village work records"),
+            "title": _("Village work records %(year)d: collective income by division, this year and last")
+            % {"year": year},
+            "metrics": [],  # read from the work records themselves, not from the tallies
             "chart": chart if children else None,
             "items": _items(figures, year, url),
             "url": url,
