@@ -86,7 +86,7 @@ class PartyMemberAdmin(GridScopedAdmin):
     list_display = ["name", "village", "grid", "branch", "is_central_household"]
     search_fields = ["name", "village__name"]
     raw_id_fields = ["village", "grid", "party_group"]
-    exclude = ["phone"]  # personal data is edited in the application, where it is validated and masked
+    exclude = ["phone", "id_number"]  # personal data is edited in the application, where it is validated and masked
 
 
 @admin.register(Household)
@@ -95,7 +95,7 @@ class HouseholdAdmin(GridScopedAdmin):
     list_display = ["head_name", "address", "grid", "members_count", "linked_member"]
     search_fields = ["head_name", "address", "grid__code"]
     raw_id_fields = ["grid", "linked_member"]
-    exclude = ["phone"]  # as above
+    exclude = ["phone", "head_id_number"]  # as above
 
 
 class SubcategoryInline(ScopedInline):

@@ -111,10 +111,6 @@ class MemberForm(BootstrapMixin, forms.ModelForm):
         self.fields["party_group"].queryset = groups
 
 
-class HouseholdImportForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
-
-
 class VisitForm(BootstrapMixin, forms.Form):
     visited_on = forms.DateField(label=_("Visited on"), widget=DateInput(format=ISO))
     kind = forms.ChoiceField(label=_("Kind"), choices=VisitKind.choices)

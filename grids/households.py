@@ -1,28 +1,17 @@
-"""The household roll (住户台账) as .xlsx: one column layout for import and export.
+"""The household roll (住户台账): its export's columns and rows, and the plain multi-row INSERTs the household import
+(grids.imports) and the demo write with.
 
-An import may hold 100,000 rows. It reads the file once, streaming (``villages.excel.read_rows``), and keeps
-only a small tuple per good row; a bad row stops the keeping but not the checking, so every bad row is
-listed and nothing is saved. A clean file is then inserted in batches of a few thousand rows inside the one
-transaction, with multi-row INSERTs that build no model instances, so memory stays flat, 100,000 rows take
-seconds, and a failure leaves nothing half-imported. Each household gets its history row ("created by the
-import, by whom, when") as if saved one by one.
+An import may hold 100,000 rows: it builds no model instance per row (``insert_rows``), so memory stays flat and
+100,000 rows take seconds; each household gets its history row ("created by the import, by whom, when") as if saved
+one by one.
 """
 
-from itertools import islice
-
-from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from villages.excel import RowErrors, read_rows
-from villages.models import Division
-from villages.stats import data_changed
-from villages.validators import mask_phone, validate_phone
+from villages.validators import mask_phone
 
-from .choices import HOUSEHOLD_EDITOR_ROLES
-from .models import CareTag, Grid, Household, PartyMember
-from .scopes import has_grid_role
+from .models import Household
 
 # The headers are a file format agreed with the counties, so they are Chinese data here, not interface text.
 HOUSEHOLD_COLUMNS = {
@@ -34,115 +23,6 @@ HOUSEHOLD_COLUMNS = {
     "关爱标签": "care_tags",
     "联户党员": "linked_member",
 }
-HOUSEHOLD_REQUIRED = ["网格编码", "地址", "户主姓名", "家庭人口"]
-BATCH_SIZE = 2000
-_TAG_SEPARATORS = ("、", ",", "，", ";", "；")
-_MAX_MEMBERS = 99
-
-
-def _split_tags(value) -> list[str]:
-    text = str(value or "")
-    for separator in _TAG_SEPARATORS[1:]:
-        text = text.replace(separator, _TAG_SEPARATORS[0])
-    return [t.strip() for t in text.split(_TAG_SEPARATORS[0]) if t.strip()]
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-@transaction.atomic
-def households_import(*, actor, division: Division, file, batch_size: int = BATCH_SIZE) -> int:
-    """Add the file's households to grids at or under ``division`` that the actor may edit. Returns the count."""
-    under = Grid.objects.visible_to(actor).filter(village__code__startswith=division.prefix)
-    grids = {g.code: g for g in under.select_related("village")}
-    editable = {code: g for code, g in grids.items() if has_grid_role(actor, g, HOUSEHOLD_EDITOR_ROLES)}
-    tags = dict(CareTag.objects.filter(active=True).values_list("name", "pk"))
-    members: dict[tuple[int, str], list[int]] = {}
-    for pk, village_id, name in PartyMember.objects.filter(village__code__startswith=division.prefix).values_list(
-        "pk", "village_id", "name"
-    ):
-        members.setdefault((village_id, name), []).append(pk)
-
-    errors: list[tuple[int, str]] = []
-    rows: list[tuple] = []
-    for number, row in read_rows(file, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED):
-        problems = []
-        code = _text(row.get("grid"))
-        grid = editable.get(code)
-        if grid is None:
-            if code in grids:
-                problems.append(_("You may not edit the households of grid %(code)s.") % {"code": code})
-            else:
-                problems.append(
-                    _("No grid under %(name)s has the code “%(code)s”.") % {"name": division.name, "code": code}
-                )
-        address = _text(row.get("address"))
-        if not address:
-            problems.append(_("The address is missing."))
-        elif len(address) > 200:
-            problems.append(_("The address is longer than 200 characters."))
-        head_name = _text(row.get("head_name"))
-        if not head_name:
-            problems.append(_("The head of household is missing."))
-        elif len(head_name) > 50:
-            problems.append(_("The head of household's name is longer than 50 characters."))
-        members_count = row.get("members_count")
-        try:
-            members_count = int(_text(members_count))
-            if not 1 <= members_count <= _MAX_MEMBERS:
-                raise ValueError
-        except ValueError:
-            problems.append(
-                _("The number of members “%(v)s” is not a whole number from 1 to %(max)d.")
-                % {"v": _text(row.get("members_count")), "max": _MAX_MEMBERS}
-            )
-        phone = _text(row.get("phone"))
-        if phone:
-            try:
-                validate_phone(phone)
-            except ValidationError as exc:
-                problems.extend(str(m) for m in exc.messages)
-        tag_ids = []
-        for tag in _split_tags(row.get("care_tags")):
-            if tag in tags:
-                tag_ids.append(tags[tag])
-            else:
-                problems.append(_("The care tag “%(tag)s” is not in the county's list.") % {"tag": tag})
-        member_id = None
-        member_name = _text(row.get("linked_member"))
-        if member_name and grid is not None:
-            found = members.get((grid.village_id, member_name), [])
-            if len(found) == 1:
-                member_id = found[0]
-            elif not found:
-                problems.append(
-                    _("No party member of %(village)s is named %(name)s.")
-                    % {"village": grid.village.name, "name": member_name}
-                )
-            else:
-                problems.append(
-                    _("%(village)s has several party members named %(name)s; link the household on its page instead.")
-                    % {"village": grid.village.name, "name": member_name}
-                )
-        if problems:
-            errors.append((number, "; ".join(problems)))
-        elif not errors:
-            # Only good rows before the first bad one are kept: after that the file is refused anyway.
-            rows.append((grid.pk, address, head_name, members_count, phone, member_id, tuple(tag_ids)))
-    if errors:
-        raise RowErrors(errors)
-    if not rows:
-        raise ValidationError(_("The file holds no rows."))
-    pending = iter(rows)
-    while chunk := list(islice(pending, batch_size)):
-        insert_households(chunk, actor=actor, reason="导入")
-    data_changed(division.code)
-    return len(rows)
 
 
 def insert_households(rows: list[tuple], *, actor=None, reason: str = "") -> list[int]:

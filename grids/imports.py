@@ -1,6 +1,7 @@
 """The grids app's imports (villages.imports): grids, party members and the household roll. Natural keys: the grid
-code; the party member's name within the village; the household number, else the head's ID number, else the address
-and head within the village, so a second household with the same key is an update, never a copy."""
+code; the party member's national ID number, or name within the village when the roll has none; the household
+number, else the head's ID number, else the address and head within the village, so a second household with the same
+key is an update, never a copy."""
 
 from dataclasses import dataclass, field
 
@@ -226,7 +227,10 @@ class _MemberContext:
     villages: dict
     village_names: dict
     grids: dict  # code → (pk, village code)
-    existing: dict  # (village code, name) → (pk, values)
+    by_id: dict  # ID number → (pk, values)
+    by_name: dict  # (village code, name) → [(pk, values)], every member of that name
+    file_names: dict = field(default_factory=dict)  # (village code, name) → the first row giving it without an ID
+    matched: dict = field(default_factory=dict)  # member pk → the row that matched it
 
 
 class PartyMemberImporter(Importer):
@@ -235,12 +239,14 @@ class PartyMemberImporter(Importer):
     filename = "联户党员名册"
     roles = HOUSEHOLD_EDITOR_ROLES | {Role.COUNTY_OFFICIAL}
     levels = {Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE}
-    key_label = "姓名"
+    key_label = "身份证号"
     columns = [
         Column("村(社区)区划代码", "village", gettext_lazy("The village's 12-digit code (or its name)."), True,
                _village_code, example="411103100201", aliases=("村(社区)",)),
-        Column("姓名", "name", gettext_lazy("Full name; a member is matched by name within the village."), True,
-               example="王志强"),
+        Column("姓名", "name", gettext_lazy("Full name."), True, example="王志强"),
+        Column("身份证号", "id_number", gettext_lazy("National ID number (optional; the member's key when given, "
+                                                   "else the name within the village: two members of the same name "
+                                                   "need it)."), parse=_id_number),
         Column("联系电话", "phone", gettext_lazy("11-digit mobile number (optional)."), parse=_phone,
                example="13703950003"),
         Column("网格编码", "grid", gettext_lazy("The grid the member serves (optional)."), parse=_grid_code,
@@ -257,20 +263,51 @@ class PartyMemberImporter(Importer):
                 "pk", "code", "village__code"
             )
         }
-        existing = {}
-        for pk, village, name, phone, grid, branch, central in PartyMember.objects.filter(
+        by_id, by_name = {}, {}
+        for pk, village, name, id_number, phone, grid, branch, central in PartyMember.objects.filter(
             village__code__startswith=division.prefix
-        ).values_list("pk", "village__code", "name", "phone", "grid_id", "branch", "is_central_household"):
-            existing.setdefault((village, name), (pk, (village, name, phone, grid, branch, central)))
-        return _MemberContext(villages, _names(villages), grids, existing)
+        ).values_list("pk", "village__code", "name", "id_number", "phone", "grid_id", "branch", "is_central_household"):
+            found = (pk, (village, name, id_number, phone, grid, branch, central))
+            if id_number:
+                by_id[id_number] = found
+            by_name.setdefault((village, name), []).append(found)
+        return _MemberContext(villages, _names(villages), grids, by_id, by_name)
+
+    def _existing(self, ctx, village, name, id_number, number):
+        """The member on the platform this row is: by ID number; else by name within the village when that name is
+        one member's (a member entered without an ID gets it here)."""
+        if id_number and id_number in ctx.by_id:
+            return ctx.by_id[id_number]
+        named = ctx.by_name.get((village.code, name), [])
+        if id_number:
+            without = [m for m in named if not m[1][2]]
+            return without[0] if len(without) == 1 else None
+        if len(named) > 1:
+            raise RowProblem("姓名", _("%(village)s has %(n)d party members named %(name)s on the platform; give this "
+                                     "one's national ID number (身份证号) to say which.")
+                             % {"village": village.name, "n": len(named), "name": name})  # fmt: skip
+        slot = (village.code, name)
+        if slot in ctx.file_names:
+            raise RowProblem("姓名", _("Row %(row)d gives a member of %(village)s with the same name and no ID number: "
+                                     "two members of the same name need their national ID numbers (身份证号).")
+                             % {"row": ctx.file_names[slot], "village": village.name})  # fmt: skip
+        ctx.file_names[slot] = number
+        return named[0] if named else None
 
     def check_row(self, ctx, values, number):
         village = _village(ctx, values["village"], "村(社区)区划代码")
         name = values["name"][:50]
-        key = (village.code, name)
-        found = ctx.existing.get(key)
+        id_number = values["id_number"] if values["id_number"] is not KEEP else None
+        found = self._existing(ctx, village, name, id_number or "", number)
+        if found and found[1][0] != village.code:
+            raise RowProblem("身份证号", _("This ID number is a party member of another village on the platform."))
+        if found:
+            other = ctx.matched.setdefault(found[0], number)
+            if other != number:
+                raise RowProblem("姓名", _("Row %(row)d is the same party member on the platform.") % {"row": other})
+        key = ("id", id_number) if id_number else ("name", village.code, name)
         old = found[1] if found else None
-        grid_id = old[3] if old else None
+        grid_id = old[4] if old else None
         if values["grid"]:
             grid = ctx.grids.get(values["grid"])
             if grid is None or grid[1] != village.code:
@@ -279,24 +316,25 @@ class PartyMemberImporter(Importer):
             grid_id = grid[0]
         phone = values["phone"]
         if phone is KEEP or phone is None:
-            phone = old[2] if old and phone is KEEP else (phone or "")
-        central = values["central"] if values["central"] is not None else (old[5] if old else False)
-        row = (village.code, name, phone, grid_id, values["branch"] or (old[4] if old else ""), central)
+            phone = old[3] if old and phone is KEEP else (phone or "")
+        central = values["central"] if values["central"] is not None else (old[6] if old else False)
+        id_kept = id_number or (old[2] if old else "")
+        row = (village.code, name, id_kept, phone, grid_id, values["branch"] or (old[5] if old else ""), central)
         return Checked(key, row, found[0] if found else None, old)
 
     def write(self, ctx, *, actor, plan: Plan, progress) -> int:
         done = 0
 
         def member(v, pk=None):
-            return PartyMember(pk=pk, village=ctx.villages[v[0]], name=v[1], phone=v[2], grid_id=v[3], branch=v[4],
-                               is_central_household=v[5])  # fmt: skip
+            return PartyMember(pk=pk, village=ctx.villages[v[0]], name=v[1], id_number=v[2], phone=v[3], grid_id=v[4],
+                               branch=v[5], is_central_household=v[6])  # fmt: skip
 
         for chunk in batches(plan.creates, 2000):
             bulk_create_with_history([member(v) for v in chunk], PartyMember, default_user=actor)
             done += len(chunk)
             progress(done)
         for chunk in batches(plan.updates, 2000):
-            fields = ["phone", "grid", "branch", "is_central_household"]
+            fields = ["id_number", "phone", "grid", "branch", "is_central_household"]
             bulk_update_with_history([member(v, pk) for pk, v, _o in chunk], PartyMember, fields, default_user=actor)
             done += len(chunk)
             progress(done)

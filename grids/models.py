@@ -364,6 +364,10 @@ class PartyMember(models.Model):
         related_name="members",
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    # The member's natural key in an import (villages.imports) when the roll gives it; else name within the village.
+    id_number = models.CharField(
+        _("ID number"), max_length=18, blank=True, default="", db_default="", validators=[validate_id_number]
+    )
     phone = models.CharField(_("phone"), max_length=11, blank=True, validators=[validate_phone])
     branch = models.CharField(_("party branch"), max_length=100, blank=True)
     is_central_household = models.BooleanField(
@@ -377,7 +381,16 @@ class PartyMember(models.Model):
         ordering = ["village_id", "name", "pk"]
         verbose_name = _("party member")
         verbose_name_plural = _("party members")
-        constraints = [models.CheckConstraint(condition=PHONE_FORMAT, name="%(app_label)s_%(class)s_phone_format")]
+        constraints = [
+            models.CheckConstraint(condition=PHONE_FORMAT, name="%(app_label)s_%(class)s_phone_format"),
+            models.UniqueConstraint(
+                fields=["id_number"], condition=~Q(id_number=""), name="%(app_label)s_%(class)s_unique_id_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(id_number="") | Q(id_number__regex=r"^[0-9]{17}[0-9X]$"),
+                name="%(app_label)s_%(class)s_id_number_format",
+            ),
+        ]
 
     def __str__(self):
         return self.name

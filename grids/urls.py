@@ -10,7 +10,9 @@ urlpatterns = [
     path("divisions/<str:code>/requests/", views.request_list, name="request_list"),
     path("divisions/<str:code>/grids/new/", views.grid_create, name="grid_create"),
     path("divisions/<str:code>/members/new/", views.member_create, name="member_create"),
-    path("divisions/<str:code>/households/import/", views.household_import, name="household_import"),
+    path(
+        "divisions/<str:code>/households/import/", views.household_import_moved, name="household_import"
+    ),  # retired: redirects
     path("divisions/<str:code>/households.xlsx", views.household_ledger, name="household_ledger"),
     path("grid/<int:pk>/", views.grid_detail, name="grid"),
     path("grid/<int:pk>/edit/", views.grid_edit, name="grid_edit"),

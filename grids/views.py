@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from villages.choices import Level
-from villages.excel import RowErrors, xlsx_response
+from villages.excel import xlsx_response
 from villages.history import readable_history
 from villages.models import Division
 from villages.scopes import get_visible_or_404, has_role, require_role, sees_personal_data
@@ -33,7 +33,6 @@ from .forms import (
     AssignmentForm,
     GridForm,
     HouseholdForm,
-    HouseholdImportForm,
     MemberForm,
     RequestFilterForm,
     RequestForm,
@@ -41,7 +40,7 @@ from .forms import (
     SuperviseForm,
     VisitForm,
 )
-from .households import HOUSEHOLD_COLUMNS, household_ledger_rows, households_import
+from .households import HOUSEHOLD_COLUMNS, household_ledger_rows
 from .models import (
     BuildingPartyGroup,
     Grid,
@@ -229,39 +228,11 @@ def _groups(grids):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def household_import(request, code):
+def household_import_moved(request, code):
+    """The old add-only household import: households now import through villages.imports (preview, upsert by
+    household number or head's ID). A bookmark lands on the new page of the same ledger."""
     division = _division_page(request, code, {Level.TOWNSHIP, Level.VILLAGE})
-    require_role(request.user, division.code, HOUSEHOLD_EDITOR_ROLES)
-    form = HouseholdImportForm(request.POST or None, request.FILES or None)
-    row_errors = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            count = households_import(actor=request.user, division=division, file=form.cleaned_data["file"])
-        except RowErrors as exc:
-            row_errors = exc.rows
-            form.add_error(
-                None,
-                _("Nothing was imported: %(n)d rows have errors. Correct them and upload the file again.")
-                % {"n": len(exc.rows)},
-            )
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            messages.success(request, _("%(n)d households imported.") % {"n": count})
-            return redirect("grids:board", code=division.code)
-    return render(
-        request,
-        "grids/household_import.html",
-        {
-            "form": form,
-            "division": division,
-            "breadcrumbs": _breadcrumbs(request.user, division),
-            "row_errors": row_errors[:500],
-            "row_error_count": len(row_errors),
-            "columns": list(HOUSEHOLD_COLUMNS),
-        },
-    )
+    return redirect("villages:import_upload", code=division.code, kind="households", permanent=True)
 
 
 @login_required

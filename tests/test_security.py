@@ -94,7 +94,7 @@ def test_rendered_forms_carry_the_token(client, tree):
     pages = [
         reverse("villages:cadre_create", args=[tree.liangzhuang.code]),
         reverse("villages:cadre", args=[tree.secretary.cadre.pk]),
-        reverse("villages:import", args=[tree.liangzhuang.code]),
+        reverse("villages:import_upload", args=[tree.liangzhuang.code, "cadres"]),
         reverse("password_change"),
     ]
     for url in pages:

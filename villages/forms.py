@@ -112,15 +112,6 @@ class AdjustmentForm(BootstrapMixin, forms.Form):
             self.fields["incoming"].queryset = qs
 
 
-class LedgerImportForm(BootstrapMixin, forms.Form):
-    KIND_DIVISIONS = "divisions"
-    KIND_CADRES = "cadres"
-    kind = forms.ChoiceField(
-        label=_("Ledger"), choices=[(KIND_DIVISIONS, _("Divisions")), (KIND_CADRES, _("Cadres and posts"))]
-    )
-    file = forms.FileField(label=_("Excel file (.xlsx)"))
-
-
 class SearchForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=50)
 

@@ -85,8 +85,16 @@ def publish_tally_requests() -> int:
     return publish_requests(older_than=datetime.timedelta(seconds=30))
 
 
-# Not idempotent (a write re-run after a lost worker would be refused as not waiting for confirmation), so no acks_late.
-@shared_task(name="villages.import_job", time_limit=30 * 60, soft_time_limit=25 * 60)
+# Idempotent, so a task lost with its worker is run again: a run only acts on a job still in the phase it was sent for
+# (checking, or writing), the write re-checks the file against the platform as it is and upserts by natural keys, and
+# the job's outcome commits with the rows it wrote — a redelivered write after the commit finds the job done.
+@shared_task(
+    name="villages.import_job",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=30 * 60,
+    soft_time_limit=25 * 60,
+)
 def import_job_task(job_id: int, phase: str) -> None:
     """Check or write an import job in the background (``villages.imports.services.import_job_run``)."""
     from .imports.services import import_job_run

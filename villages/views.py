@@ -35,16 +35,14 @@ from .dashboard import (
     viewer_key,
 )
 from .dashboard import table_rows as dashboard_table_rows
-from .excel import RowErrors, xlsx_response
-from .forms import AdjustmentForm, CadreForm, LedgerImportForm, PostForm, SearchForm
+from .excel import xlsx_response
+from .forms import AdjustmentForm, CadreForm, PostForm, SearchForm
 from .history import readable_history
 from .ledgers import (
     CADRE_COLUMNS,
     DIVISION_COLUMNS,
     cadre_ledger_rows,
-    cadres_import,
     division_ledger_rows,
-    divisions_import,
 )
 from .metrics import Period
 from .models import Cadre, Division, Post
@@ -57,7 +55,6 @@ from .scopes import (
     get_visible_or_404,
     has_role,
     is_unrestricted,
-    refusal,
     require_role,
     sees_personal_data,
 )
@@ -420,27 +417,11 @@ def cadre_ledger(request, code):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def ledger_import(request, code):
+def ledger_import_moved(request, code):
+    """The old add-only import page: its ledgers now import through villages.imports (preview, upsert). A bookmark
+    lands on the new page of the same ledger (``?kind=``), or on the division's imports."""
     division = get_visible_or_404(Division.objects, request.user, code=code)
-    if not has_role(request.user, division.code, CADRE_EDITOR_ROLES):
-        raise refusal(CADRE_EDITOR_ROLES)
-    form = LedgerImportForm(request.POST or None, request.FILES or None)
-    row_errors = []
-    if request.method == "POST" and form.is_valid():
-        importer = divisions_import if form.cleaned_data["kind"] == form.KIND_DIVISIONS else cadres_import
-        try:
-            count = importer(actor=request.user, file=form.cleaned_data["file"])
-        except RowErrors as exc:
-            row_errors = exc.rows
-            form.add_error(
-                None,
-                _("Nothing was imported: %(n)d rows have errors. Correct them and upload the file again.")
-                % {"n": len(exc.rows)},
-            )
-        except ValidationError as exc:
-            form.add_error("file", exc)
-        else:
-            messages.success(request, _("%(n)d rows imported.") % {"n": count})
-            return redirect(division)
-    return render(request, "villages/import.html", {"form": form, "division": division, "row_errors": row_errors})
+    kind = request.GET.get("kind")
+    if kind in ("divisions", "cadres"):
+        return redirect("villages:import_upload", code=division.code, kind=kind, permanent=True)
+    return redirect("villages:imports", code=division.code, permanent=True)

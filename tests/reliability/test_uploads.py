@@ -14,7 +14,7 @@ import petitions.services as petition_services
 from grids.models import Household
 from petitions.models import Petition, PetitionAttachment
 from tests.sheets import far_cell_workbook, text_cell, workbook
-from villages.models import Cadre, Division
+from villages.models import Cadre, Division, ImportJob
 
 CASES = ["wrong type", "oversized", "empty", "zip bomb"]
 
@@ -58,23 +58,19 @@ def _stored_files(root):
     return [p for p in Path(root).rglob("*") if p.is_file()]
 
 
+IMPORT_KINDS = ["divisions", "cadres", "grids", "party_members", "households"]
+
+
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("kind", ["divisions", "cadres"])
+@pytest.mark.parametrize("kind", IMPORT_KINDS)
 def test_ledger_import(client, tree, small_limits, kind, case):
     before = _counts()
-    client.force_login(tree.users.township)
-    response = client.post(reverse("villages:import", args=[tree.peicheng.code]), {"kind": kind, "file": _file(case)})
+    client.force_login(tree.users.county)
+    url = reverse("villages:import_upload", args=[tree.yc.code, kind])
+    response = client.post(url, {"file": _file(case)})
     assert response.status_code == 200 and response.context["form"].errors["file"], case
     assert _counts() == before and not _stored_files(small_limits)
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_household_import(client, tree, small_limits, case):
-    before = _counts()
-    client.force_login(tree.users.township)
-    response = client.post(reverse("grids:household_import", args=[tree.liangzhuang.code]), {"file": _file(case)})
-    assert response.status_code == 200 and response.context["form"].errors["file"], case
-    assert _counts() == before and not _stored_files(small_limits)
+    assert not ImportJob.objects.exists()
 
 
 def _case(tree):
@@ -137,25 +133,13 @@ FAR_CASES = {
 
 
 @pytest.mark.parametrize("case", FAR_CASES)
-@pytest.mark.parametrize("kind", ["divisions", "cadres"])
+@pytest.mark.parametrize("kind", IMPORT_KINDS)
 def test_ledger_import_refuses_a_sheet_past_the_bounds(client, tree, kind, case):
     before = _counts()
     client.force_login(tree.users.county)
     upload = SimpleUploadedFile("台账.xlsx", FAR_CASES[case]())
-    response = client.post(reverse("villages:import", args=[tree.yc.code]), {"kind": kind, "file": upload})
+    response = client.post(reverse("villages:import_upload", args=[tree.yc.code, kind]), {"file": upload})
     assert response.status_code == 200
     errors = response.context["form"].errors["file"]
     assert any("超过上限 100,000 行" in e for e in errors), errors
-    assert _counts() == before
-
-
-@pytest.mark.parametrize("case", FAR_CASES)
-def test_household_import_refuses_a_sheet_past_the_bounds(client, tree, case):
-    before = _counts()
-    client.force_login(tree.users.township)
-    upload = SimpleUploadedFile("住户.xlsx", FAR_CASES[case]())
-    response = client.post(reverse("grids:household_import", args=[tree.liangzhuang.code]), {"file": upload})
-    assert response.status_code == 200
-    errors = response.context["form"].errors["file"]
-    assert any("超过上限 100,000 行" in e for e in errors), errors
-    assert _counts() == before
+    assert _counts() == before and not ImportJob.objects.exists()

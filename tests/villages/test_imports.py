@@ -314,3 +314,59 @@ def test_every_import_url_is_scope_tested():
     assert {p.name for p in urls.urlpatterns} == {
         "imports", "import_template", "import_upload", "import_job", "import_job_confirm", "import_job_progress"
     }  # fmt: skip
+
+
+def test_party_members_of_the_same_name_load_by_their_id_numbers(tree, django_capture_on_commit_callbacks):
+    capture, county, yc = django_capture_on_commit_callbacks, tree.users.county, tree.yc
+    headers = ["村(社区)区划代码", "姓名", "身份证号", "联系电话"]
+    first, second = valid_id_number(), valid_id_number()
+    rows = [["411103103201", "王伟", first, None], ["411103103201", "王伟", second, "13703950003"]]
+    job = confirm(capture, county, upload(capture, county, yc, "party_members", headers, rows))
+    assert (job.status, job.created_count) == (Status.DONE, 2), job.errors
+    assert set(PartyMember.objects.filter(name="王伟").values_list("id_number", flat=True)) == {first, second}
+    # Again, with one phone changed: an update of the member that ID names, nothing doubled.
+    rows[0][3] = "13703950004"
+    job = confirm(capture, county, upload(capture, county, yc, "party_members", headers, rows))
+    assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 1, 1)
+    assert PartyMember.objects.get(id_number=first).phone == "13703950004"
+    # By name alone the two cannot be told apart: the row says so, and why.
+    job = upload(capture, county, yc, "party_members", ["村(社区)区划代码", "姓名"], [["411103103201", "王伟"]])
+    assert job.status == Status.REFUSED
+    [(row, column, message)] = job.errors
+    assert (row, column) == (2, "姓名") and "王伟" in message and "身份证号" in message
+    # Two new members of one name without ID numbers in one file: the second row names the first.
+    rows = [["411103103201", "李强"], ["411103103201", "李强"]]
+    job = upload(capture, county, yc, "party_members", ["村(社区)区划代码", "姓名"], rows)
+    assert [e[:2] for e in job.errors] == [[3, "姓名"]] and "2" in job.errors[0][2]
+    assert not PartyMember.objects.filter(name="李强").exists()
+
+
+def test_a_member_entered_without_an_id_number_gets_it_from_the_roll(tree, django_capture_on_commit_callbacks):
+    capture, county, yc = django_capture_on_commit_callbacks, tree.users.county, tree.yc
+    PartyMember.objects.create(village=tree.liangzhuang, name="赵敏")
+    number = valid_id_number()
+    rows = [["411103103201", "赵敏", number]]
+    job = confirm(capture, county, upload(capture, county, yc, "party_members", ["村(社区)", "姓名", "身份证号"], rows))
+    assert (job.created_count, job.updated_count) == (0, 1)
+    assert PartyMember.objects.get(name="赵敏").id_number == number
+
+
+def test_an_import_task_run_again_after_a_lost_worker_changes_nothing(tree, django_capture_on_commit_callbacks):
+    """acks_late: a redelivered run finds the job no longer in the phase it was sent for and leaves it alone; a write
+    that died before its commit left the job writing, and the next run writes it whole."""
+    from villages.imports.services import import_job_run
+    from villages.tasks import import_job_task
+
+    assert import_job_task.acks_late and import_job_task.reject_on_worker_lost
+    capture, county, yc = django_capture_on_commit_callbacks, tree.users.county, tree.yc
+    rows = [["411103103201001", "第一网格", "全科", None, "411103103201", "李红", "13903950002"]]
+    job = upload(capture, county, yc, "grids", GRID_HEADERS, rows)
+    ImportJob.objects.filter(pk=job.pk).update(status=Status.WRITING)  # confirmed; the worker died before its commit
+    import_job_run(job_id=job.pk, phase="write")
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.rows_written) == (Status.DONE, 1, 1)
+    for phase in ("write", "check"):  # redelivered after the commit
+        import_job_run(job_id=job.pk, phase=phase)
+        job.refresh_from_db()
+        assert (job.status, job.created_count, job.rows_written) == (Status.DONE, 1, 1)
+    assert Grid.objects.filter(code="411103103201001").count() == 1

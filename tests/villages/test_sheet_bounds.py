@@ -234,42 +234,25 @@ def _production_modules():
         yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
 
 
-# Every module that reads an uploaded spreadsheet, and the imports in it; tests/reliability/test_uploads.py
-# posts the far-cell workbook to each import page.
-READERS = {
-    "villages/ledgers.py": {"divisions_import", "cadres_import"},
-    "grids/households.py": {"households_import"},
-}
+# Every import reads its spreadsheet through the one import engine (villages.imports.engine.rows_of), which bounds the
+# file before the compiled reader lays it out; tests/reliability/test_uploads.py posts the far-cell workbook to every
+# import's upload page.
 SPREADSHEET_READERS = {"CalamineWorkbook", "load_workbook", "read_excel", "from_filelike", "from_path"}
 
 
-def test_every_import_reads_through_read_rows():
-    """Only villages/excel.py opens a workbook (after the bounds); every module that calls read_rows is listed
-    above, so a new import cannot skip the check unnoticed."""
-    openers, readers = set(), set()
+def test_every_import_reads_through_the_bounds():
+    """Only villages/excel.py opens a workbook (after the bounds), and only the import engine and excel.py's own
+    read_rows stream a sheet, so a new import cannot skip the check unnoticed."""
+    openers, streamers = set(), set()
     for name, tree in _production_modules():
         calls = _calls(tree)
         if calls & SPREADSHEET_READERS:
             openers.add(name)
-        if "read_rows" in calls and name != "villages/excel.py":
-            readers.add(name)
+        if "_calamine_rows" in calls and name != "villages/excel.py":
+            streamers.add(name)
     assert openers == {"villages/excel.py"}
-    assert readers == set(READERS)
-    source = (ROOT / "villages/excel.py").read_text(encoding="utf-8")
-    reader = source[source.index("def read_rows(") :]
-    assert reader.index("check_upload(file)") < reader.index("check_sheet(file)") < reader.index("_calamine_rows(")
-
-
-def test_a_sheet_of_other_elements_is_not_read_element_by_element_for_long(monkeypatch):
-    """A cell without a reference sends the sheet to the parser; elements that are not cells are bounded there
-    (16 a cell, 100,000 besides), so the parser stops early rather than walking hundreds of MB in Python."""
-    monkeypatch.setattr(excel, "_OTHER_ELEMENTS", 1000)
-    junk = "<cc/>" * 5000
-    data = workbook(f"<row><c><v>1</v></c></row><row>{junk}</row>", None)
-    assert _refused(data) == ["该文件不是有效的 .xlsx 文件，请用 Excel 另存为 .xlsx 格式后重新上传。"]
-    check_sheet(_upload(workbook(f"<row><c><v>1</v></c></row><row>{'<cc/>' * 900}</row>", None)))
-
-
-def test_a_workbook_part_far_larger_than_a_workbook_is_not_valid(monkeypatch):
-    monkeypatch.setattr(excel, "_MAX_WORKBOOK_PART", 100)
-    assert _refused(rows_workbook(1)) == ["该文件不是有效的 .xlsx 文件，请用 Excel 另存为 .xlsx 格式后重新上传。"]
+    assert streamers == {"villages/imports/engine.py"}
+    for path, start in (("villages/excel.py", "def read_rows("), ("villages/imports/engine.py", "def rows_of(")):
+        source = (ROOT / path).read_text(encoding="utf-8")
+        reader = source[source.index(start) :]
+        assert reader.index("check_upload(file)") < reader.index("check_sheet(file)") < reader.index("_calamine_rows(")

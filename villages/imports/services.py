@@ -100,8 +100,16 @@ def _in_thread(job_id: int, phase: str) -> None:
 
 def import_job_run(*, job_id: int, phase: str) -> None:
     """Check the job's file (phase "check": the preview), or check it again and write it (phase "write": what
-    changed on the platform since the preview is taken into account). Records the outcome on the job."""
+    changed on the platform since the preview is taken into account). Records the outcome on the job.
+
+    Idempotent, so a run lost with its worker can be run again: only a job still checking (or writing) is checked
+    (or written), and a write commits the job's outcome with its rows, so a second run finds the job done and
+    leaves it alone; a write that died before its commit left nothing, and the next run does it whole."""
+    wanted = Status.CHECKING if phase == "check" else Status.WRITING
     job = ImportJob.objects.select_related("division", "user").get(pk=job_id)
+    if job.status != wanted:
+        logger.info("import job %s is %s, not %s: nothing to do", job.pk, job.status, wanted)
+        return
     importer = importer_for(job.kind)
     key = progress_key(job.pk)
     state = {"checked": 0, "written": 0}
@@ -122,8 +130,13 @@ def import_job_run(*, job_id: int, phase: str) -> None:
                 _record(job, plan)
                 job.status = Status.REFUSED if plan.error_rows else Status.READY if plan.changes else Status.UNCHANGED
                 job.checked_at = timezone.now()
+                job.save()
             else:
                 with transaction.atomic():
+                    # Locked: a redelivered run waits for this one, then finds the job no longer writing.
+                    locked = ImportJob.objects.select_for_update().filter(pk=job.pk, status=Status.WRITING)
+                    if not list(locked.values_list("pk", flat=True)):
+                        return
                     plan = engine.check(importer, actor=job.user, division=job.division, file=file, progress=checked)
                     _record(job, plan)
                     if plan.error_rows:
@@ -133,15 +146,18 @@ def import_job_run(*, job_id: int, phase: str) -> None:
                         job.rows_written = importer.write(ctx, actor=job.user, plan=plan, progress=written)
                         job.status = Status.DONE
                         job.finished_at = timezone.now()
+                    job.save()  # with the rows: the outcome and the write commit together
     except ValidationError as exc:
         job.status, job.message = Status.REFUSED, " ".join(str(m) for m in exc.messages)
+        job.save()
     except Exception:
         logger.exception("import job %s failed in phase %s", job.pk, phase)
         job.status = Status.FAILED
         job.message = _("The import stopped on an unexpected error; nothing was written. Try again, or tell the "
                         "administrator the import's number %(id)d.") % {"id": job.pk}  # fmt: skip
-    job.save()
-    cache.delete(key)
+        job.save()
+    finally:
+        cache.delete(key)
 
 
 def _record(job: ImportJob, plan: engine.Plan) -> None:
