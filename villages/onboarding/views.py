@@ -198,6 +198,7 @@ def _user_page(request, account, *, grant_form=None, password_form=None, status=
             "account": account,
             "scopes": scopes,
             "home": home,
+            "breadcrumbs": [home] if home else [],
             "grant_form": grant_form
             or ScopeGrantForm(divisions=selectors.grantable_divisions(actor=request.user, division=None)),
             "password_form": password_form or PasswordSetForm(),
