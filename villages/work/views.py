@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from villages.choices import Level
 from villages.history import readable_history
 from villages.models import Division
-from villages.scopes import get_visible_or_404, has_role, refusal, user_scopes
+from villages.scopes import can_see, get_visible_or_404, has_role, refusal, user_scopes
 from villages.sections import division_sections
 from villages.views import apply_form_errors
 
@@ -412,6 +412,9 @@ def work_record(request, kind, pk):
         "record": record,
         "rows": rows,
         "can_edit_record": has_role(request.user, record.division.code, spec.roles),
+        # A village's cadres see the township's training they attended, not the township's own pages: its name
+        # in the breadcrumbs is then not a link (a link the user can see is a page the user may open).
+        "division_visible": can_see(request.user, record.division.code),
         "history": readable_history(record),
     }
     if kind == "project":
