@@ -1,6 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# The role sets the pages check (grid workers and petition officers have no business with evaluations).
+READERS = "reviews.choices.READER_ROLES"
+FOLLOWUP = "reviews.followup.choices.FOLLOWUP_READERS"
+
 
 class ReviewsConfig(AppConfig):
     name = "reviews"
@@ -11,12 +15,12 @@ class ReviewsConfig(AppConfig):
     # Tabs on a division's page (villages.sections): the review board (a village's own is one row, the way its
     # secretary reaches the self-assessment) and the gaps between levels.
     division_sections = [
-        ("reviews:board", _("Look-back review"), {"county", "township", "village"}),
-        ("reviews:gaps", _("Self vs township vs county"), {"county", "township"}),
-        ("followup:overview", _("Rectification"), {"county", "township", "village"}),
-        ("followup:evaluations", _("Evaluations"), {"county", "township", "village"}),
-        ("followup:talks", _("Talks"), {"county", "township", "village"}),
-        ("followup:books", _("Record books"), {"village"}),
+        ("reviews:board", _("Look-back review"), {"county", "township", "village"}, READERS),
+        ("reviews:gaps", _("Self vs township vs county"), {"county", "township"}, READERS),
+        ("followup:overview", _("Rectification"), {"county", "township", "village"}, FOLLOWUP),
+        ("followup:evaluations", _("Evaluations"), {"county", "township", "village"}, FOLLOWUP),
+        ("followup:talks", _("Talks"), {"county", "township", "village"}, FOLLOWUP),
+        ("followup:books", _("Record books"), {"village"}, FOLLOWUP),
     ]
     # Dashboard panels and portrait sections (villages.dashboard): the reviews' own, then the follow-up's.
     dashboard_panels = ["reviews.dashboard.panels", "reviews.followup.portrait.panels"]

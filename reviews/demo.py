@@ -268,12 +268,17 @@ def load(stdout) -> None:
         template = default_template()
         if Campaign.objects.filter(division=county, name=CAMPAIGN_NAME).exists():
             stdout.write(f"  campaign “{CAMPAIGN_NAME}” already there")
-            return
-        counts = _load_campaign(county, template)
-    stdout.write(
-        f"  scorecard: {template}; campaign: {counts['reviews']} reviews, {counts['levels']} levels, "
-        f"{counts['scores']} item scores, {counts['ratings']} post ratings, {counts['sampled']} villages sampled"
-    )
+        else:
+            counts = _load_campaign(county, template)
+            stdout.write(
+                f"  scorecard: {template}; campaign: {counts['reviews']} reviews, {counts['levels']} levels, "
+                f"{counts['scores']} item scores, {counts['ratings']} post ratings, "
+                f"{counts['sampled']} villages sampled"
+            )
+    # The look-back under way comes after the finished one (imported here: it builds on this module's planner).
+    from . import demo_current
+
+    demo_current.load(stdout, county=county, template=template)
 
 
 def _load_campaign(county, template) -> dict[str, int]:

@@ -5,8 +5,12 @@ import pytest
 import redis as redis_client
 from django.conf import settings
 
+from tests.demo_db import FAST_HASHERS, drop_snapshot, snapshot_migrated
 from tests.factories import CadreFactory, PostFactory, division, scoped_user
 from villages.choices import Committee, DivisionKind, Level, PostTitle, Role
+
+# The demo, built once per run and cloned for each test that asks for ``demo_db``.
+pytest_plugins = ["tests.demo_db"]
 
 
 def pytest_sessionstart(session):
@@ -17,10 +21,19 @@ def pytest_sessionstart(session):
         redis_client.Redis.from_url(os.environ["REDIS_URL"]).ping()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and a copy of it as migrated, which the shared demo starts from
+    (tests/demo_db.py); the copy goes at the end of the session."""
+    snapshot_migrated(django_db_blocker)
+    yield
+    drop_snapshot(django_db_blocker)
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # PBKDF2 at full strength costs ~0.3 s a user; the tests need no protection against brute force.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)

@@ -9,11 +9,9 @@ first) must lie in the user's township, or be one of the divisions above it (the
 the chain the breadcrumbs show too). Nested lists are filtered in the serializers (villages/api/fields.py).
 """
 
-import io
 import re
 from collections import defaultdict
 
-from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -51,8 +49,7 @@ def _query(operation, township):
     return {"division": township} if "division" in names else {}
 
 
-def test_no_answer_names_a_division_outside_the_readers_scope(db):
-    call_command("load_demo", months=0, stdout=io.StringIO())
+def test_no_answer_names_a_division_outside_the_readers_scope(demo_db):
     scope = UserScope.objects.select_related("user", "division").get(user__username=USERNAME)
     user, township = scope.user, scope.division
     allowed_above = set(township.ancestor_codes())

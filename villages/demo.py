@@ -45,6 +45,7 @@ DEMO_ACCOUNTS = [
     ("yc_peicheng", "township staff of 裴城镇"),
     ("yc_liangzhuang", "village secretary and history recorder of 梁庄村 (裴城镇)"),
     ("yc_grid", "grid worker in 龙江社区 (沙北街道)"),
+    ("yc_shabei", "township staff of 沙北街道: dispatches and verifies the grid's service requests"),
     ("wj_petition", "petition officer of 望江县"),
     ("yc_api", "read-only API client for 郾城区"),
 ]
@@ -507,6 +508,9 @@ def _demo_users():
         ("yc_liangzhuang", secretary_name, False,
          [(liangzhuang_code, Role.VILLAGE_SECRETARY), (liangzhuang_code, Role.VILLAGE_RECORDER)]),
         ("yc_grid", "龙江社区网格员", False, [("411103001001", Role.GRID_WORKER)]),
+        # 沙北街道's staff dispatch and verify what 龙江社区's grid worker accepts: without them the grid worker's
+        # requests stop after 受理.
+        ("yc_shabei", "沙北街道党建办", False, [("411103001000", Role.TOWNSHIP_STAFF)]),
         ("wj_petition", "望江县信访局", False, [("340827000000", Role.PETITION_OFFICER)]),
         ("yc_api", "郾城区数据接口", False, [("411103000000", Role.API_CLIENT)]),
     ]  # fmt: skip

@@ -48,3 +48,39 @@
     });
   });
 })();
+
+// Our own file picker (templates/includes/file_picker.html): the chosen file's name, or how many were chosen.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".sz-file input[type=file]")) { return; }
+    var names = input.closest(".sz-file").querySelector(".sz-file-names");
+    var files = input.files || [];
+    if (files.length === 0) {
+      names.textContent = names.getAttribute("data-none");
+    } else if (files.length === 1) {
+      names.textContent = files[0].name;
+    } else {
+      names.textContent = names.getAttribute("data-many").replace("%(n)s", String(files.length));
+    }
+  });
+})();
+
+// A save bar's progress (<span data-progress="%(done)s/%(total)s …"> in a form): the required fields filled.
+(function () {
+  "use strict";
+  document.querySelectorAll("form [data-progress]").forEach(function (out) {
+    var form = out.closest("form");
+    function update() {
+      var fields = Array.prototype.filter.call(form.querySelectorAll("[required]"), function (el) {
+        return el.type !== "hidden" && !el.disabled;
+      });
+      var done = fields.filter(function (el) { return String(el.value || "").trim() !== ""; }).length;
+      out.textContent = out.getAttribute("data-progress").replace("%(done)s", String(done)).replace("%(total)s", String(fields.length));
+    }
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    update();
+  });
+})();

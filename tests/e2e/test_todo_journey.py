@@ -2,24 +2,18 @@
 demo data), land on their to-do list (我的待办) — on a phone too, where it is the first thing under a one-line
 navigation — and follow an item's link to the page that does it, without a refusal or a console error."""
 
-import io
-
 import pytest
 from playwright.sync_api import expect
 
-from grids import demo as grids_demo
-from petitions import demo as petitions_demo
 from tests.e2e.conftest import login
-from villages import demo as villages_demo
 from villages.demo import DEMO_PASSWORD
 
 SIZES = [{"width": 1366, "height": 768}, {"width": 390, "height": 844}]
 
 
 @pytest.fixture
-def demo(transactional_db):
-    for part in (villages_demo, grids_demo, petitions_demo):
-        part.load(io.StringIO())
+def demo(transactional_db, demo_db):
+    """The run's shared demo build (tests/demo_db.py)."""
 
 
 @pytest.mark.parametrize("username", ["yc_peicheng", "wj_petition"])

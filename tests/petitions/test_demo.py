@@ -2,7 +2,6 @@
 
 import io
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count, F
@@ -21,9 +20,7 @@ def load_demo():
     call_command("load_demo", months=0, stdout=io.StringIO())  # the past months add nothing checked here
 
 
-@pytest.mark.django_db
-def test_demo_reproduces_the_seed_and_every_state():
-    load_demo()
+def test_demo_reproduces_the_seed_and_every_state(demo_db):
     year = timezone.localdate().year
     today = timezone.localdate()
     wj = Petition.objects.filter(division__code__startswith=WJ, received_on__year=year)
@@ -86,12 +83,10 @@ def test_demo_reproduces_the_seed_and_every_state():
     assert snapshot.run.status == "succeeded"
 
 
-@pytest.mark.django_db
-def test_demo_is_idempotent():
+def test_demo_is_idempotent(demo_db):
     def counts():
         return [model.objects.count() for model in (Petition, Petitioner, PetitionStep, Dispute, Mediation)]
 
-    load_demo()
     before = counts()
     load_demo()
     assert counts() == before

@@ -1,9 +1,6 @@
 """The issue's acceptance checks on the demo: who sees how many villages, in the browser and the API."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -11,8 +8,8 @@ from villages.models import Division
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", months=0, stdout=io.StringIO())  # the past months add nothing checked here
+def demo(demo_db):
+    """The demo, built once per run (tests/demo_db.py)."""
 
 
 def _token_client(username):

@@ -26,7 +26,7 @@ from villages.choices import Level
 from villages.history import readable_history
 from villages.models import Division
 from villages.replica import reads_from_replica
-from villages.scopes import get_visible_or_404, has_role, refusal, user_scopes
+from villages.scopes import can_see, get_visible_or_404, has_role, refusal, user_scopes
 from villages.sections import division_sections
 from villages.views import apply_form_errors
 
@@ -414,6 +414,9 @@ def work_record(request, kind, pk):
         "record": record,
         "rows": rows,
         "can_edit_record": has_role(request.user, record.division.code, spec.roles),
+        # A village's cadres see the township's training they attended, not the township's own pages: its name
+        # in the breadcrumbs is then not a link (a link the user can see is a page the user may open).
+        "division_visible": can_see(request.user, record.division.code),
         "history": readable_history(record),
     }
     if kind == "project":
