@@ -270,15 +270,35 @@ def load(stdout) -> None:
             stdout.write(f"  campaign “{CAMPAIGN_NAME}” already there")
         else:
             counts = _load_campaign(county, template)
+            counts["closed"] = _close_finished(county)
             stdout.write(
                 f"  scorecard: {template}; campaign: {counts['reviews']} reviews, {counts['levels']} levels, "
                 f"{counts['scores']} item scores, {counts['ratings']} post ratings, "
-                f"{counts['sampled']} villages sampled"
+                f"{counts['sampled']} villages sampled, {counts['closed']} reviews closed"
             )
     # The look-back under way comes after the finished one (imported here: it builds on this module's planner).
     from . import demo_current
 
     demo_current.load(stdout, county=county, template=template)
+
+
+def _close_finished(county) -> int:
+    """The county closed the 2021 look-back's finished reviews (every level submitted) as of their last submission:
+    their villages have seen the township's and the county's scores since (``reviews.visibility``)."""
+    from django.db.models import Max
+
+    from .selectors import ready_to_close_q
+
+    closer = get_user_model().objects.filter(username="yc_county").first()
+    finished = (
+        Review.objects.filter(ready_to_close_q(), campaign__division=county, campaign__name=CAMPAIGN_NAME)
+        .annotate(last=Max("levels__submitted_at"))
+        .order_by("pk")
+    )
+    closed = 0
+    for review in finished:
+        closed += Review.objects.filter(pk=review.pk).update(closed_at=review.last, closed_by=closer)
+    return closed
 
 
 def _load_campaign(county, template) -> dict[str, int]:
