@@ -62,12 +62,12 @@
     } else if (files.length === 1) {
       names.textContent = files[0].name;
     } else {
-      names.textContent = names.getAttribute("data-many").replace("%(n)s", String(files.length));
+      names.textContent = names.getAttribute("data-many").replace("{n}", String(files.length));
     }
   });
 })();
 
-// A save bar's progress (<span data-progress="%(done)s/%(total)s …"> in a form): the required fields filled.
+// A save bar's progress (<span data-progress="{done}/{total} …"> in a form): the required fields filled.
 (function () {
   "use strict";
   document.querySelectorAll("form [data-progress]").forEach(function (out) {
@@ -77,7 +77,7 @@
         return el.type !== "hidden" && !el.disabled;
       });
       var done = fields.filter(function (el) { return String(el.value || "").trim() !== ""; }).length;
-      out.textContent = out.getAttribute("data-progress").replace("%(done)s", String(done)).replace("%(total)s", String(fields.length));
+      out.textContent = out.getAttribute("data-progress").replace("{done}", String(done)).replace("{total}", String(fields.length));
     }
     form.addEventListener("input", update);
     form.addEventListener("change", update);
