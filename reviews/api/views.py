@@ -16,8 +16,8 @@ from rest_framework.response import Response
 from reviews import grading, selectors, services
 from reviews.choices import COUNTY_ROLES, READER_ROLES, STAGE_ORDER, STAGE_ROLES, SUPERVISOR_ROLES
 from reviews.models import Campaign, ItemScore, PostRating, Review, ReviewLevel, ScorecardTemplate
-from villages.api.caching import live_versions
 from reviews.visibility import readable_levels_q, sees_open_upper_levels_under, sees_upper_levels
+from villages.api.caching import live_versions
 from villages.api.permissions import HasScope
 from villages.api.schema import HEADERS, param, stats_responses
 from villages.api.stats import StatsView
