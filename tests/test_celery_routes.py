@@ -65,36 +65,28 @@ def test_one_queue_sends_every_kind_to_it_and_a_prefix_keeps_deployments_apart()
     reason="needs PostgreSQL and Redis (DATABASE_URL and REDIS_URL), as in CI",
 )
 def test_a_routed_task_runs_on_the_worker_consuming_its_queue(transactional_db, tree, settings):
-    from tests.villages.test_worker import Worker, _wait
+    from tests.villages.test_worker import Worker, _wait, one_queue
     from villages.models import TallyRun
     from villages.tasks import purge_idempotency_records, tally_county_task
 
     prefix = f"t{uuid.uuid4().hex[:8]}."
     names = queues.queue_names(prefix=prefix)
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    saved = app.conf.task_routes, app.conf.task_always_eager
-    app.conf.task_routes, app.conf.task_always_eager = queues.task_routes(names), False
-    _new_router()
-    assert app.amqp.router.route({}, "villages.tally_county")["queue"].name == names["tallies"]
-    worker = Worker(names["tallies"], env={"CELERY_QUEUE_PREFIX": prefix, "CELERY_QUEUE": ""})
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
     client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        # Published with no queue named: the route sends them to the tallies and default queues.
-        tally_county_task.delay("411103000000", "2026")
-        purge_idempotency_records.delay()
-        _wait(lambda: TallyRun.objects.filter(status="succeeded").exists(), what="the tally on the tallies worker")
-        # The default queue's message waits for its own worker: the tallies worker never took it.
-        assert client.llen(names["default"]) == 1
-        assert client.llen(names["tallies"]) == 0
-    finally:
-        worker.stop()
-        app.conf.task_routes, app.conf.task_always_eager = saved
-        _new_router()
-        client.delete(*names.values())
-
-
-def _new_router():
-    """The app's router is made once and keeps the routing table it was made with (another test may have published
-    before this one): read the routes again and make a new one."""
-    app.amqp.flush_routes()
-    app.amqp.__dict__.pop("router", None)
+    with one_queue(app, names["default"], queues.task_routes(names)):
+        assert app.amqp.router.route({}, "villages.tally_county")["queue"].name == names["tallies"]
+        worker = Worker(names["tallies"], env={"CELERY_QUEUE_PREFIX": prefix, "CELERY_QUEUE": ""})
+        try:
+            # Published with no queue named: the route sends them to the tallies and default queues.
+            tally_county_task.delay("411103000000", "2026")
+            purge_idempotency_records.delay()
+            _wait(lambda: TallyRun.objects.filter(status="succeeded").exists(), what="the tally on the tallies worker")
+            # The default queue's message waits for its own worker: the tallies worker never took it.
+            assert client.llen(names["default"]) == 1
+            assert client.llen(names["tallies"]) == 0
+        finally:
+            worker.stop()
+            app.conf.task_always_eager = saved
+            client.delete(*names.values())

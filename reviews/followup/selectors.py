@@ -30,8 +30,12 @@ PROGRESS_KEYS = ["empty", "in_progress", "done", "closed"]
 
 
 def latest_campaign(division: Division) -> Campaign | None:
+    """The campaign the follow-up works on: the county's latest with problems found, else its latest. A new
+    look-back in progress has found nothing yet, while the last one's plans and measures are still being worked
+    through (and fall overdue): the follow-up pages keep showing those until the new one finds its own."""
     county_code = division.code[:6].ljust(12, "0")
-    return Campaign.objects.filter(division__code=county_code).order_by("-start_date", "-pk").first()
+    campaigns = Campaign.objects.filter(division__code=county_code).order_by("-start_date", "-pk")
+    return campaigns.filter(Exists(Problem.objects.filter(campaign=OuterRef("pk")))).first() or campaigns.first()
 
 
 def problem_list(*, user, division: Division, campaign: Campaign | None = None, kind: str = "", check=None):

@@ -62,10 +62,12 @@ def import_queue(settings):
 
     name = f"shanzhi-test-{uuid.uuid4().hex[:8]}"
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    from config import queues
+    from tests.villages.test_worker import one_queue
+
     app.conf.task_always_eager = False
-    app.conf.task_default_queue = name
-    yield name
-    app.conf.task_default_queue = "celery"
+    with one_queue(app, name, queues.task_routes(queues.queue_names(one_queue=name))):
+        yield name
     redis.Redis.from_url(settings.REDIS_URL).delete(name)
 
 

@@ -192,7 +192,7 @@ def test_many_changes_in_a_minute_give_one_run_per_period(tree, django_capture_o
     import redis
 
     queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    name = settings.CELERY_TASK_DEFAULT_QUEUE
+    name = settings.SHANZHI_QUEUES["tallies"]  # config/queues.py: a tally goes to the tallies queue
 
     def ours():
         found = []

@@ -4,6 +4,7 @@ These need a database other processes can reach, so they run on PostgreSQL (as C
 in-memory SQLite test database a worker process could not see the test's data.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -97,14 +98,31 @@ def queue(settings):
     from config import queues
     from config.celery import app
 
-    saved = app.conf.task_default_queue, app.conf.task_routes
     app.conf.task_always_eager = False
     # Every kind of task to this test's own queue, as its worker (CELERY_QUEUE) routes them too.
-    app.conf.task_default_queue = name
-    app.conf.task_routes = queues.task_routes(queues.queue_names(one_queue=name))
-    yield name
-    app.conf.task_default_queue, app.conf.task_routes = saved
+    with one_queue(app, name, queues.task_routes(queues.queue_names(one_queue=name))):
+        yield name
     redis.Redis.from_url(settings.REDIS_URL).delete(name)
+
+
+@contextlib.contextmanager
+def one_queue(app, name, routes):
+    """Publish to this queue and routes while the block runs, then as before. The app's router is made once with
+    the routing table it read then (another test may have published before): read the routes again, make a new
+    router, on the way in and on the way out."""
+
+    def new_router():
+        app.amqp.flush_routes()
+        app.amqp.__dict__.pop("router", None)
+
+    saved = app.conf.task_default_queue, app.conf.task_routes
+    app.conf.task_default_queue, app.conf.task_routes = name, routes
+    new_router()
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue, app.conf.task_routes = saved
+        new_router()
 
 
 @pytest.fixture
