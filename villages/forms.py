@@ -7,12 +7,24 @@ from .choices import AdjustmentKind, ApprovingLevel, Committee, PostTitle
 from .models import Cadre, WatchRules
 from .validators import TEXT_MAX, DateBounds, any_date, normalize_id_number
 
+DATE_PLACEHOLDER = "YYYY-MM-DD"
+
 
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A date as the platform writes it everywhere, YYYY-MM-DD, in a text box. The browser's own date box shows
+    the date in the browser's language and order (05/03/2026 in an English browser) and its own English messages;
+    this one shows what the clerk's ledgers and our pages show, with a numeric keypad on a phone."""
+
+    input_type = "text"
 
     def __init__(self, attrs=None, format="%Y-%m-%d"):
-        # <input type="date"> takes ISO dates only; zh-hans's first date format (%Y/%m/%d) would leave it blank.
+        attrs = {
+            "placeholder": DATE_PLACEHOLDER,
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": "10",
+            **(attrs or {}),
+        }
         super().__init__(attrs, format=format)
 
 
@@ -48,8 +60,12 @@ def _bound(form, name: str, field) -> None:
         field.max_length = TEXT_MAX
         field.validators.append(MaxLengthValidator(TEXT_MAX))
         field.widget.attrs.setdefault("maxlength", str(TEXT_MAX))
-    elif isinstance(field, forms.DateField) and not any(isinstance(v, DateBounds) for v in field.validators):
-        field.validators.append(_model_date_bounds(form, name) or any_date)
+    elif isinstance(field, forms.DateField):
+        if not any(isinstance(v, DateBounds) for v in field.validators):
+            field.validators.append(_model_date_bounds(form, name) or any_date)
+        if type(field.widget) is forms.DateInput:  # a date field that named no widget: the platform's own
+            field.widget = DateInput(attrs=field.widget.attrs)
+        field.error_messages["invalid"] = _("Enter the date as YYYY-MM-DD, e.g. 2026-03-15.")
 
 
 def _model_date_bounds(form, name: str):
